@@ -1,0 +1,23 @@
+# subvox: a folder of media -> subtitles (SRT, VTT, TXT, JSON with word timings).
+#
+#   snakemake -c2 --config input_dir=DIR output_dir=OUT
+#   snakemake -c2 models          # stage/convert the configured models only
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/models.smk"
+include: "rules/audio.smk"
+include: "rules/transcribe.smk"
+include: "rules/subtitles.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

@@ -1,0 +1,80 @@
+import os
+import re
+
+from snakemake.exceptions import WorkflowError
+
+from subvox import models as subvox_models
+from subvox.config import load_schema, validate_config
+from subvox.discover import WORK_DIRNAME, discover_media
+from subvox.errors import SubvoxError
+
+try:
+    validate_config(config, load_schema(workflow.source_path("../config/schema/config.schema.yaml")))
+except SubvoxError as exc:
+    raise WorkflowError(str(exc)) from None
+
+INPUT = os.path.normpath(config["input_dir"])
+OUT = os.path.normpath(config["output_dir"])
+WORK = f"{OUT}/{WORK_DIRNAME}"
+MODELS = os.path.normpath(config["models_dir"])
+ASR = config["asr"]
+FORMATS = config["subtitles"]["formats"]
+RES = config["resources"]
+
+if config["offline"]:
+    os.environ["HF_HUB_OFFLINE"] = "1"  # inherited by every job, locally and on SLURM
+
+try:
+    MEDIA = {m.stem: m.relpath for m in discover_media(INPUT, output_dir=OUT, **config["discovery"])}
+except SubvoxError as exc:
+    raise WorkflowError(str(exc)) from None
+
+
+wildcard_constraints:
+    # any relative path (spaces, quotes, unicode, newlines) except the work folder
+    stem=rf"(?!{WORK_DIRNAME}/)(?s:.+)",
+    model=r"[A-Za-z0-9][A-Za-z0-9._-]*",
+
+
+def media_path(wildcards):
+    """The input media file of one stem (from the discovered media table)."""
+    return os.path.join(INPUT, MEDIA[wildcards.stem])
+
+
+def relpath(wildcards):
+    """The input's path relative to input_dir, as recorded in outputs (never absolute)."""
+    return MEDIA[wildcards.stem]
+
+
+def all_outputs():
+    """Every subtitle file of every discovered media file."""
+    return [f"{OUT}/{stem}.{fmt}" for stem in MEDIA for fmt in FORMATS]
+
+
+def _asr_model():
+    """(file or folder the transcribe rule needs, display name) for the configured model."""
+    model = ASR["model"]
+    try:
+        if ASR["backend"] == "openai-whisper" and model.endswith(".pt"):
+            if not os.path.isfile(model):
+                raise SubvoxError(f"model path {model!r} does not exist")
+            return model, os.path.basename(model)
+        ct2 = subvox_models.ct2_source(model, MODELS)
+        if (
+            config["offline"]
+            and not subvox_models.is_ct2_dir(ct2)
+            and not subvox_models.can_fetch_offline(model)
+        ):
+            raise SubvoxError(
+                f"model {model!r} is not in {ct2} and offline is true; "
+                f"fetch it with: {subvox_models.fetch_hint(model, MODELS)}"
+            )
+    except SubvoxError as exc:
+        raise WorkflowError(str(exc)) from None
+    name = os.path.basename(os.path.normpath(model)) if subvox_models.is_local_path(model) else model
+    if ASR["backend"] == "openai-whisper":
+        return str(subvox_models.openai_checkpoint(MODELS, model)), name
+    return str(ct2), name
+
+
+ASR_MODEL_PATH, ASR_MODEL_NAME = _asr_model()

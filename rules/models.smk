@@ -1,0 +1,44 @@
+# Models are staged once into the shared models_dir and reused by every job.
+
+
+rule fetch_model:
+    output:
+        directory(f"{MODELS}/faster-whisper/{{model}}"),
+    params:
+        model=lambda wc: ASR["model"] if subvox_models.model_id(ASR["model"]) == wc.model else wc.model,
+        offline=config["offline"],
+        download_root=ASR["download_root"],
+    log:
+        f"{WORK}/logs/fetch_model/{{model}}.log",
+    threads: RES["models"]["threads"]
+    resources:
+        mem_mb=RES["models"]["mem_mb"],
+        runtime=RES["models"]["runtime"],
+    conda:
+        "../envs/subvox.yaml"
+    script:
+        "../scripts/fetch_model.py"
+
+
+rule convert_model:
+    input:
+        model=lambda wc: str(subvox_models.ct2_source(ASR["model"], MODELS)),
+    output:
+        checkpoint=f"{MODELS}/openai-whisper/{{model}}.pt",
+    params:
+        model=ASR["model"],
+    log:
+        f"{WORK}/logs/convert_model/{{model}}.log",
+    threads: RES["models"]["threads"]
+    resources:
+        mem_mb=RES["models"]["mem_mb"],
+        runtime=RES["models"]["runtime"],
+    conda:
+        "../envs/subvox.yaml"
+    script:
+        "../scripts/convert_model.py"
+
+
+rule models:
+    input:
+        ASR_MODEL_PATH,

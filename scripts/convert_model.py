@@ -1,0 +1,12 @@
+"""Rule convert_model: CTranslate2 Whisper folder -> openai-whisper checkpoint (same weights)."""
+
+from subvox.ct2convert import convert
+from subvox.rulescript import log, run
+
+
+def main(smk):
+    dims = convert(smk.input.model, smk.output.checkpoint)
+    log.info("converted %s: %s", smk.params.model, dims)
+
+
+run(snakemake, main)  # noqa: F821 - injected by Snakemake

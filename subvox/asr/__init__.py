@@ -1,0 +1,5 @@
+"""Speech recognition behind one interface: faster-whisper and openai-whisper."""
+
+from subvox.asr.base import DecodeOptions, Segment, Transcriber, Transcript, Word, load_transcriber
+
+__all__ = ["DecodeOptions", "Segment", "Transcriber", "Transcript", "Word", "load_transcriber"]

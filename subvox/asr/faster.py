@@ -1,0 +1,55 @@
+"""faster-whisper (CTranslate2) backend."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from subvox.asr.base import DecodeOptions, Segment, Transcript, Word
+
+
+class FasterWhisperTranscriber:
+    backend = "faster-whisper"
+
+    def __init__(self, model_path: str, model_name: str, device: str, compute_type: str, threads: int) -> None:
+        from faster_whisper import WhisperModel
+
+        self.model_name = model_name
+        self.model = WhisperModel(model_path, device=device, compute_type=compute_type,
+                                  cpu_threads=threads, num_workers=1, local_files_only=True)
+
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> Transcript:
+        import ctranslate2
+
+        ctranslate2.set_random_seed(options.seed)
+        segments, info = self.model.transcribe(
+            audio,
+            language=options.language,
+            task=options.task,
+            beam_size=options.beam_size,
+            best_of=options.best_of,
+            patience=options.patience,
+            length_penalty=1.0 if options.length_penalty is None else options.length_penalty,
+            temperature=list(options.temperature),
+            compression_ratio_threshold=options.compression_ratio_threshold,
+            log_prob_threshold=options.log_prob_threshold,
+            no_speech_threshold=options.no_speech_threshold,
+            condition_on_previous_text=options.condition_on_previous_text,
+            initial_prompt=options.initial_prompt,
+            word_timestamps=options.word_timestamps,
+            vad_filter=options.vad,
+            vad_parameters=options.vad_options() if options.vad else None,
+        )
+        out = [
+            Segment(
+                id=i, start=s.start, end=s.end, text=s.text.strip(),
+                words=[Word(w.start, w.end, w.word, w.probability) for w in (s.words or [])],
+                avg_logprob=s.avg_logprob, no_speech_prob=s.no_speech_prob,
+                compression_ratio=s.compression_ratio, temperature=s.temperature,
+            )
+            for i, s in enumerate(segments)
+        ]
+        return Transcript(
+            language=info.language, language_probability=info.language_probability,
+            duration=len(audio) / 16000, segments=out, backend=self.backend,
+            model=self.model_name, options=options.to_dict(),
+        )
