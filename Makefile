@@ -1,0 +1,44 @@
+# Two commands do all set-up on a fresh machine (see README):
+#   make example   set up .venv and subtitle the bundled example (example/media -> example/output)
+#   make test      set up .venv and run the whole test suite (slow tests included)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# CPU-only machines elsewhere: make venv TORCH_INDEX=<PyTorch's CPU wheel index URL>
+TORCH_INDEX ?=
+PIP_TORCH_ARGS := $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),)
+
+.PHONY: example test venv system-deps lint clean
+
+system-deps:
+	@if command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
+	else echo "subvox needs ffmpeg and ffprobe on PATH (e.g. sudo apt-get install ffmpeg)" >&2; exit 1; fi
+
+$(BIN)/.installed: envs/requirements.txt envs/requirements-dev.txt envs/requirements-openai-whisper.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# torch first and pinned: anything else asking for torch would pull a CUDA build
+	$(BIN)/pip install -q $(PIP_TORCH_ARGS) torch==2.13.0
+	$(BIN)/pip install -q -r envs/requirements.txt -r envs/requirements-dev.txt
+	$(BIN)/pip install -q --no-deps -r envs/requirements-openai-whisper.txt
+	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/python -c "import faster_whisper, whisper, snakemake, subvox"
+	touch $@
+
+venv: system-deps $(BIN)/.installed
+
+example: venv
+	$(BIN)/snakemake --cores 2 --config input_dir=example/media output_dir=example/output
+	@echo "Subtitles written under example/output/ (e.g. example/output/jfk.srt)"
+
+test: venv
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/snakemake --lint
+
+clean:
+	rm -rf example/output .snakemake

@@ -1,0 +1,85 @@
+"""Shared test helpers: real clips, real ffmpeg containers, real Snakemake runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "tests" / "data"
+BIN = Path(sys.executable).parent
+SNAKEMAKE = str(BIN / "snakemake")
+
+
+@dataclass(frozen=True)
+class Clip:
+    path: Path
+    language: str
+    reference: str
+    duration: float
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+def clips() -> dict[str, Clip]:
+    """Every test clip from tests/data/manifest.json, keyed by file stem."""
+    entries = json.loads((DATA / "manifest.json").read_text(encoding="utf-8"))
+    out = {}
+    for e in entries:
+        path = (DATA / e["file"]).resolve()
+        out[path.stem] = Clip(path, e["language"], e["reference_text"], e["duration_s"])
+    return out
+
+
+def clip(prefix: str) -> Clip:
+    """The one clip whose stem starts with ``prefix``."""
+    [match] = [c for name, c in clips().items() if name.startswith(prefix)]
+    return match
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+
+
+def make_video(audio: Path, dst: Path, acodec: str = "aac", size: str = "160x120") -> Path:
+    """A real video container: a test-pattern video stream plus ``audio``."""
+    from subvox.media import probe
+
+    duration = probe(audio)["duration"]
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    ffmpeg("-f", "lavfi", "-i", f"testsrc=size={size}:rate=10:duration={duration}", "-i", str(audio),
+           "-map", "0:v", "-map", "1:a", "-c:v", "libx264" if dst.suffix != ".webm" else "libvpx-vp9", "-pix_fmt", "yuv420p",
+           "-c:a", acodec, str(dst))
+    return dst
+
+
+def make_audio(audio: Path, dst: Path, *extra: str) -> Path:
+    """Re-encode ``audio`` into ``dst`` (format from the extension)."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    ffmpeg("-i", str(audio), *extra, str(dst))
+    return dst
+
+
+def write_config(workdir: Path, **config: Any) -> Path:
+    path = workdir / "config.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def snakemake(workdir: Path, *args: str, config: Path | None = None, check: bool = True,
+              timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    """Run the real workflow with ``workdir`` as working directory."""
+    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir), "--cores", "2",
+           "--configfile", str(config or workdir / "config.yaml"), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+    return proc
