@@ -21,9 +21,6 @@ ASR = config["asr"]
 FORMATS = config["subtitles"]["formats"]
 RES = config["resources"]
 
-if config["offline"]:
-    os.environ["HF_HUB_OFFLINE"] = "1"  # inherited by every job, locally and on SLURM
-
 try:
     MEDIA = {m.stem: m.relpath for m in discover_media(INPUT, output_dir=OUT, **config["discovery"])}
 except SubvoxError as exc:

@@ -9,4 +9,4 @@ def main(smk):
     log.info("converted %s: %s", smk.params.model, dims)
 
 
-run(snakemake, main)  # noqa: F821 - injected by Snakemake
+run(snakemake, main)

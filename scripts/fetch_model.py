@@ -5,9 +5,10 @@ from subvox.rulescript import log, run
 
 
 def main(smk):
-    path = fetch_model(smk.params.model, smk.output[0], offline=smk.params.offline,
-                       download_root=smk.params.download_root)
+    path = fetch_model(
+        smk.params.model, smk.output[0], offline=smk.params.offline, download_root=smk.params.download_root
+    )
     log.info("model %s staged at %s", smk.params.model, path)
 
 
-run(snakemake, main)  # noqa: F821 - injected by Snakemake
+run(snakemake, main)

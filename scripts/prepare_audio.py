@@ -16,4 +16,4 @@ def main(smk):
     log.info("%s: %.2f s of audio from audio stream %d", smk.params.relpath, extracted["duration"], index)
 
 
-run(snakemake, main)  # noqa: F821 - injected by Snakemake
+run(snakemake, main)

@@ -17,4 +17,4 @@ def main(smk):
     log.info("%s: %d cues", smk.params.relpath, len(cues))
 
 
-run(snakemake, main)  # noqa: F821 - injected by Snakemake
+run(snakemake, main)

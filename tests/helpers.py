@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -55,9 +56,25 @@ def make_video(audio: Path, dst: Path, acodec: str = "aac", size: str = "160x120
 
     duration = probe(audio)["duration"]
     dst.parent.mkdir(parents=True, exist_ok=True)
-    ffmpeg("-f", "lavfi", "-i", f"testsrc=size={size}:rate=10:duration={duration}", "-i", str(audio),
-           "-map", "0:v", "-map", "1:a", "-c:v", "libx264" if dst.suffix != ".webm" else "libvpx-vp9", "-pix_fmt", "yuv420p",
-           "-c:a", acodec, str(dst))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc=size={size}:rate=10:duration={duration}",
+        "-i",
+        str(audio),
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-c:v",
+        "libvpx-vp9" if dst.suffix == ".webm" else "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        acodec,
+        str(dst),
+    )
     return dst
 
 
@@ -68,17 +85,35 @@ def make_audio(audio: Path, dst: Path, *extra: str) -> Path:
     return dst
 
 
+def copy(src: Path, dst: Path) -> Path:
+    """Copy a clip into a test library, creating folders."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dst)
+    return dst
+
+
 def write_config(workdir: Path, **config: Any) -> Path:
     path = workdir / "config.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
 
 
-def snakemake(workdir: Path, *args: str, config: Path | None = None, check: bool = True,
-              timeout: int = 900) -> subprocess.CompletedProcess[str]:
+def snakemake(
+    workdir: Path, *args: str, config: Path | None = None, check: bool = True, timeout: int = 900
+) -> subprocess.CompletedProcess[str]:
     """Run the real workflow with ``workdir`` as working directory."""
-    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--directory", str(workdir), "--cores", "2",
-           "--configfile", str(config or workdir / "config.yaml"), *args]
+    cmd = [
+        SNAKEMAKE,
+        "-s",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "2",
+        "--configfile",
+        str(config or workdir / "config.yaml"),
+        *args,
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")

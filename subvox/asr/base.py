@@ -23,8 +23,7 @@ class Word:
     probability: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"start": _r(self.start), "end": _r(self.end), "word": self.word,
-                "probability": _r(self.probability, 4)}
+        return {"start": _r(self.start), "end": _r(self.end), "word": self.word, "probability": _r(self.probability, 4)}
 
 
 @dataclass
@@ -41,10 +40,15 @@ class Segment:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "start": _r(self.start), "end": _r(self.end), "text": self.text.strip(),
+            "id": self.id,
+            "start": _r(self.start),
+            "end": _r(self.end),
+            "text": self.text.strip(),
             "words": [w.to_dict() for w in self.words],
-            "avg_logprob": _r(self.avg_logprob, 4), "no_speech_prob": _r(self.no_speech_prob, 4),
-            "compression_ratio": _r(self.compression_ratio, 4), "temperature": _r(self.temperature, 2),
+            "avg_logprob": _r(self.avg_logprob, 4),
+            "no_speech_prob": _r(self.no_speech_prob, 4),
+            "compression_ratio": _r(self.compression_ratio, 4),
+            "temperature": _r(self.temperature, 2),
         }
 
 
@@ -165,8 +169,9 @@ def resolve_device(device: str) -> str:
         return "cpu"
 
 
-def load_transcriber(backend: str, model_path: str, model_name: str, device: str = "cpu",
-                     compute_type: str = "int8", threads: int = 1) -> Transcriber:
+def load_transcriber(
+    backend: str, model_path: str, model_name: str, device: str = "cpu", compute_type: str = "int8", threads: int = 1
+) -> Transcriber:
     """Load a backend's model once; the returned object is reused for every file of the job."""
     device = resolve_device(device)
     if backend == "faster-whisper":

@@ -14,8 +14,14 @@ class FasterWhisperTranscriber:
         from faster_whisper import WhisperModel
 
         self.model_name = model_name
-        self.model = WhisperModel(model_path, device=device, compute_type=compute_type,
-                                  cpu_threads=threads, num_workers=1, local_files_only=True)
+        self.model = WhisperModel(
+            model_path,
+            device=device,
+            compute_type=compute_type,
+            cpu_threads=threads,
+            num_workers=1,
+            local_files_only=True,
+        )
 
     def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> Transcript:
         import ctranslate2
@@ -41,15 +47,24 @@ class FasterWhisperTranscriber:
         )
         out = [
             Segment(
-                id=i, start=s.start, end=s.end, text=s.text.strip(),
+                id=i,
+                start=s.start,
+                end=s.end,
+                text=s.text.strip(),
                 words=[Word(w.start, w.end, w.word, w.probability) for w in (s.words or [])],
-                avg_logprob=s.avg_logprob, no_speech_prob=s.no_speech_prob,
-                compression_ratio=s.compression_ratio, temperature=s.temperature,
+                avg_logprob=s.avg_logprob,
+                no_speech_prob=s.no_speech_prob,
+                compression_ratio=s.compression_ratio,
+                temperature=s.temperature,
             )
             for i, s in enumerate(segments)
         ]
         return Transcript(
-            language=info.language, language_probability=info.language_probability,
-            duration=len(audio) / 16000, segments=out, backend=self.backend,
-            model=self.model_name, options=options.to_dict(),
+            language=info.language,
+            language_probability=info.language_probability,
+            duration=len(audio) / 16000,
+            segments=out,
+            backend=self.backend,
+            model=self.model_name,
+            options=options.to_dict(),
         )

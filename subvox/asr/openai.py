@@ -43,8 +43,9 @@ def load_checkpoint(path: str | os.PathLike[str], device: str = "cpu") -> Any:
     model.load_state_dict(ckpt["model_state_dict"])
     heads = ckpt.get("alignment_heads")
     if heads:
-        model.register_buffer("alignment_heads", _alignment_mask(heads, dims.n_text_layer, dims.n_text_head),
-                              persistent=False)
+        model.register_buffer(
+            "alignment_heads", _alignment_mask(heads, dims.n_text_layer, dims.n_text_head), persistent=False
+        )
     return model.to(device)
 
 
@@ -109,10 +110,15 @@ class OpenAIWhisperTranscriber:
             )
             segments = [
                 Segment(
-                    id=i, start=s["start"], end=s["end"], text=s["text"].strip(),
+                    id=i,
+                    start=s["start"],
+                    end=s["end"],
+                    text=s["text"].strip(),
                     words=[Word(w["start"], w["end"], w["word"], w["probability"]) for w in s.get("words", [])],
-                    avg_logprob=s["avg_logprob"], no_speech_prob=s["no_speech_prob"],
-                    compression_ratio=s["compression_ratio"], temperature=s["temperature"],
+                    avg_logprob=s["avg_logprob"],
+                    no_speech_prob=s["no_speech_prob"],
+                    compression_ratio=s["compression_ratio"],
+                    temperature=s["temperature"],
                 )
                 for i, s in enumerate(result["segments"])
             ]
@@ -121,6 +127,11 @@ class OpenAIWhisperTranscriber:
 
                 segments = list(restore_speech_timestamps(segments, chunks, SAMPLE_RATE))
         return Transcript(
-            language=lang, language_probability=lang_prob, duration=duration, segments=segments,
-            backend=self.backend, model=self.model_name, options=options.to_dict(),
+            language=lang,
+            language_probability=lang_prob,
+            duration=duration,
+            segments=segments,
+            backend=self.backend,
+            model=self.model_name,
+            options=options.to_dict(),
         )

@@ -28,8 +28,13 @@ def test_user_values_are_kept():
     config = validate_config(minimal(asr={"backend": "openai-whisper", "beam_size": 2, "vad": {"enabled": False}}))
     assert config["asr"]["backend"] == "openai-whisper"
     assert config["asr"]["beam_size"] == 2
-    assert config["asr"]["vad"] == {"enabled": False, "threshold": 0.5, "min_speech_duration_ms": 250,
-                                    "min_silence_duration_ms": 2000, "speech_pad_ms": 400}
+    assert config["asr"]["vad"] == {
+        "enabled": False,
+        "threshold": 0.5,
+        "min_speech_duration_ms": 250,
+        "min_silence_duration_ms": 2000,
+        "speech_pad_ms": 400,
+    }
 
 
 @pytest.mark.parametrize(
@@ -57,7 +62,7 @@ def test_bad_config_names_the_key(config, expected):
 def test_temperature_accepts_scalar_or_schedule():
     assert validate_config(minimal(asr={"temperature": 0}))["asr"]["temperature"] == 0
     assert validate_config(minimal(asr={"temperature": [0, 0.5]}))["asr"]["temperature"] == [0, 0.5]
-    with pytest.raises(SubvoxError, match="asr.temperature"):
+    with pytest.raises(SubvoxError, match=r"asr\.temperature"):
         validate_config(minimal(asr={"temperature": "hot"}))
 
 

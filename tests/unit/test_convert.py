@@ -65,8 +65,9 @@ def test_both_backends_decode_identical_text_on_identical_weights(checkpoint, ti
     wav = checkpoint.parent / "jfk.wav"
     extract_audio(clip("jfk").path, wav)
     audio, _ = load_wav(wav)
-    options = DecodeOptions(temperature=(0.0,), beam_size=1, vad=False, word_timestamps=False,
-                            condition_on_previous_text=False)
+    options = DecodeOptions(
+        temperature=(0.0,), beam_size=1, vad=False, word_timestamps=False, condition_on_previous_text=False
+    )
     fw = load_transcriber("faster-whisper", str(tiny_dir), "tiny.en", compute_type="float32").transcribe(audio, options)
     ow = load_transcriber("openai-whisper", str(checkpoint), "tiny.en").transcribe(audio, options)
     assert " ".join(s.text for s in fw.segments) == " ".join(s.text for s in ow.segments)
@@ -94,5 +95,5 @@ def test_checkpoint_loader_refuses_pickled_code(tmp_path, monkeypatch):
 
 
 def test_not_a_whisper_folder_is_rejected(tmp_path):
-    with pytest.raises(SubvoxError, match="no model.bin"):
+    with pytest.raises(SubvoxError, match=r"no model\.bin"):
         convert(tmp_path, tmp_path / "x.pt")

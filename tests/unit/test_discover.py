@@ -29,7 +29,10 @@ def test_recursive_case_insensitive_and_sorted(tmp_path):
 def test_same_stem_in_one_folder_keeps_extensions(tmp_path):
     touch(tmp_path, "a/clip.mp4", "a/clip.mkv", "b/clip.mp4")
     assert stems(discover_media(tmp_path, EXTS)) == {
-        "a/clip.mkv": "a/clip.mkv", "a/clip.mp4": "a/clip.mp4", "b/clip": "b/clip.mp4"}
+        "a/clip.mkv": "a/clip.mkv",
+        "a/clip.mp4": "a/clip.mp4",
+        "b/clip": "b/clip.mp4",
+    }
 
 
 def test_include_and_exclude_globs(tmp_path):
@@ -46,8 +49,18 @@ def test_hidden_work_and_nested_output_folders_are_skipped(tmp_path):
     assert [m.relpath for m in items] == ["e.wav"]
 
 
-@pytest.mark.parametrize("name", ["my talk (2019) [final].mp4", "Grüße – ünïcödé.wav", "it's \"quoted\".mp3",
-                                  "$(touch pwned).wav", "-leading dash.wav", "semi;colon.mkv", "new\nline.wav"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "my talk (2019) [final].mp4",
+        "Grüße – ünïcödé.wav",
+        'it\'s "quoted".mp3',
+        "$(touch pwned).wav",
+        "-leading dash.wav",
+        "semi;colon.mkv",
+        "new\nline.wav",
+    ],
+)
 def test_awkward_names_are_found_verbatim(tmp_path, name):
     touch(tmp_path, f"dir/{name}")
     [item] = discover_media(tmp_path, EXTS)

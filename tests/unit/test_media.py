@@ -49,8 +49,23 @@ def test_extract_resamples_to_16k_mono_and_keeps_duration(tmp_path, jfk):
 def test_extract_picks_stream_by_language(tmp_path, jfk):
     de = clip("leopard_test_de")
     multi = tmp_path / "multi.mkv"
-    ffmpeg("-i", str(de.path), "-i", str(jfk.path), "-map", "0:a", "-map", "1:a", "-c:a", "flac",
-           "-metadata:s:a:0", "language=ger", "-metadata:s:a:1", "language=eng", str(multi))
+    ffmpeg(
+        "-i",
+        str(de.path),
+        "-i",
+        str(jfk.path),
+        "-map",
+        "0:a",
+        "-map",
+        "1:a",
+        "-c:a",
+        "flac",
+        "-metadata:s:a:0",
+        "language=ger",
+        "-metadata:s:a:1",
+        "language=eng",
+        str(multi),
+    )
     info = probe(multi)
     assert [s["language"] for s in info["streams"]] == ["ger", "eng"]
     assert choose_audio_stream(multi, info, 0, ["eng"]) == 1

@@ -1,3 +1,4 @@
+import itertools
 import subprocess
 
 import pysrt
@@ -49,7 +50,7 @@ def test_long_segment_is_split_on_word_timings_within_limits():
         assert len(c.lines) <= 2
         assert all(len(line) <= 42 for line in c.lines)
         assert c.end > c.start
-    for a, b in zip(cues, cues[1:]):
+    for a, b in itertools.pairwise(cues):
         assert a.end <= b.start
 
 

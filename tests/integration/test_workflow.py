@@ -1,0 +1,195 @@
+"""The real Snakemake workflow on real speech in real containers, with both backends."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pysrt
+import pytest
+
+from subvox.wer import wer
+from tests.helpers import clip, copy, make_audio, make_video, snakemake, write_config
+
+pytestmark = pytest.mark.slow
+
+BACKENDS = ["faster-whisper", "openai-whisper"]
+FORMATS = ("srt", "vtt", "txt", "json")
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory) -> tuple[Path, dict[str, object]]:
+    """A small library: video and audio containers, nested folders, awkward names, one stem twice."""
+    root = tmp_path_factory.mktemp("library") / "media"
+    layout = {
+        "talks/jfk speech": make_video(clip("jfk").path, root / "talks" / "jfk speech.mp4"),
+        "readings/LJ001-0003": make_video(
+            clip("coqui_LJ001-0003").path, root / "readings" / "LJ001-0003.mkv", acodec="libopus"
+        ),
+        "a/clip": make_audio(clip("coqui_LJ001-0004").path, root / "a" / "clip.mp3"),
+        "b/clip": make_audio(clip("coqui_LJ001-0002").path, root / "b" / "clip.mp3"),
+        "meeting/ami [ES2011a]": copy(clip("lhotse_ami").path, root / "meeting" / "ami [ES2011a].wav"),
+        "LJ001-0001 (printing)": copy(clip("LJ001-0001").path, root / "LJ001-0001 (printing).flac"),
+    }
+    refs = {
+        "talks/jfk speech": clip("jfk"),
+        "readings/LJ001-0003": clip("coqui_LJ001-0003"),
+        "a/clip": clip("coqui_LJ001-0004"),
+        "b/clip": clip("coqui_LJ001-0002"),
+        "meeting/ami [ES2011a]": clip("lhotse_ami"),
+        "LJ001-0001 (printing)": clip("LJ001-0001"),
+    }
+    assert all(Path(p).exists() for p in layout.values())
+    return root, refs
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="module")
+def runs(library, models_dir, tmp_path_factory):
+    """Full workflow runs, one per backend, made on first use and shared by the tests."""
+    done: dict[str, tuple[Path, Path, str]] = {}
+
+    def get(backend: str) -> tuple[Path, Path, str]:
+        if backend not in done:
+            root, _ = library
+            work = tmp_path_factory.mktemp(backend)
+            write_config(
+                work,
+                input_dir=str(root),
+                output_dir=str(work / "out"),
+                models_dir=str(models_dir),
+                asr={"backend": backend, "model": "tiny.en"},
+            )
+            snakemake(work)
+            done[backend] = (work, work / "out", backend)
+        return done[backend]
+
+    return get
+
+
+@pytest.fixture(params=BACKENDS)
+def run(request, runs):
+    """(workdir, output dir, backend) of the run with each backend in turn."""
+    return runs(request.param)
+
+
+def load(out: Path, stem: str, fmt: str = "json"):
+    path = out / f"{stem}.{fmt}"
+    return json.loads(path.read_text(encoding="utf-8")) if fmt == "json" else path
+
+
+def test_every_file_gets_every_format_at_its_mirrored_path(run, library):
+    _, out, _ = run
+    _, refs = library
+    for stem in refs:
+        for fmt in FORMATS:
+            assert (out / f"{stem}.{fmt}").is_file(), f"{stem}.{fmt} missing"
+    # intermediates live under one clearly named folder; the extracted audio was temporary
+    assert (out / "_subvox" / "transcripts" / "talks" / "jfk speech.json").is_file()
+    assert not list((out / "_subvox").rglob("*.wav"))
+    assert not list(out.rglob("*.part"))
+
+
+def test_srt_parses_with_pysrt_and_ffmpeg(run, library, tmp_path):
+    _, out, _ = run
+    _, refs = library
+    for stem in refs:
+        srt = out / f"{stem}.srt"
+        subs = pysrt.open(str(srt), encoding="utf-8")
+        assert len(subs) >= 1
+        assert [s.index for s in subs] == list(range(1, len(subs) + 1))
+        ass = tmp_path / "x.ass"
+        subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(srt), str(ass)], check=True)
+        assert ass.read_text(encoding="utf-8").count("Dialogue:") == len(subs)
+        vtt = (out / f"{stem}.vtt").read_text(encoding="utf-8")
+        assert vtt.startswith("WEBVTT\n\n") and vtt.count(" --> ") == len(subs)
+
+
+def test_times_are_monotonic_and_inside_the_file(run, library):
+    _, out, _ = run
+    _, refs = library
+    for stem, ref in refs.items():
+        data = load(out, stem)
+        duration = data["source"]["duration"]
+        assert duration == pytest.approx(ref.duration, abs=0.1)
+        assert data["duration"] == pytest.approx(duration, abs=0.1)
+        last_seg = last_word = 0.0
+        for seg in data["segments"]:
+            assert last_seg <= seg["start"] <= seg["end"] <= duration + 0.05
+            last_seg = seg["start"]
+            assert seg["words"], "word timings requested by default"
+            for w in seg["words"]:
+                assert last_word - 1e-6 <= w["start"] <= w["end"] <= duration + 0.05
+                assert 0.0 <= w["probability"] <= 1.0
+                last_word = w["start"]
+        previous_end = 0.0
+        for cue in data["cues"]:
+            assert previous_end <= cue["start"] < cue["end"] <= duration + 0.05
+            previous_end = cue["end"]
+
+
+def test_json_carries_language_model_and_decode_options(run, library):
+    _, out, backend = run
+    data = load(out, "talks/jfk speech")
+    assert data["schema"] == "subvox.transcript/1"
+    assert data["backend"] == backend and data["model"] == "tiny.en"
+    assert data["language"] == "en" and 0.5 <= data["language_probability"] <= 1.0
+    assert data["options"]["beam_size"] == 5 and data["options"]["word_timestamps"] is True
+    assert data["source"]["source"] == "talks/jfk speech.mp4"
+    assert data["source"]["video_streams"] == 1
+    assert str(out) not in json.dumps(data), "no absolute paths inside outputs"
+
+
+def test_english_wer_is_at_most_ten_percent(run, library):
+    _, out, backend = run
+    _, refs = library
+    errors = words = 0
+    report = []
+    for stem, ref in refs.items():
+        hyp = " ".join(s["text"] for s in load(out, stem)["segments"])
+        n = len(ref.reference.split())
+        w = wer(ref.reference, hyp)
+        report.append(f"{stem}: {w:.3f} ({hyp!r})")
+        errors += w * n
+        words += n
+        assert w <= 0.25, report[-1]
+    total = errors / words
+    print(f"{backend}: corpus WER {total:.3f}\n" + "\n".join(report))
+    assert total <= 0.10, "\n".join(report)
+
+
+def test_both_backends_agree_on_the_same_weights(library, runs):
+    _, refs = library
+    texts = {}
+    for backend in BACKENDS:
+        _, out, _ = runs(backend)
+        texts[backend] = {stem: " ".join(s["text"] for s in load(out, stem)["segments"]) for stem in refs}
+    for stem in refs:
+        fw, ow = texts["faster-whisper"][stem], texts["openai-whisper"][stem]
+        assert wer(fw, ow) <= 0.15, (stem, fw, ow)
+
+
+def test_second_run_does_nothing_and_a_new_file_runs_alone(runs, library):
+    work, out, _ = runs("faster-whisper")  # bookkeeping is backend-independent
+    dry = snakemake(work, "--dry-run")
+    assert "Nothing to be done" in dry.stdout + dry.stderr
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and "_subvox" not in p.parts}
+
+    root, _ = library
+    new = make_audio(clip("coqui_LJ001-0002").path, root / "new" / "late arrival.ogg", "-c:a", "libvorbis")
+    try:
+        dry = snakemake(work, "--dry-run")
+        stats = dry.stdout
+        for rule in ("prepare_audio", "transcribe", "subtitles"):
+            assert any(line.split() == [rule, "1"] for line in stats.splitlines()), stats
+        snakemake(work)
+        after = {p: p.stat().st_mtime_ns for p in before}
+        assert after == before, "finished files must not be redone"
+        assert (out / "new" / "late arrival.srt").is_file()
+    finally:
+        new.unlink()
