@@ -19,6 +19,7 @@ WORK = f"{OUT}/{WORK_DIRNAME}"
 MODELS = os.path.normpath(config["models_dir"])
 ASR = config["asr"]
 FORMATS = config["subtitles"]["formats"]
+TRANSLATE = ASR["task"] == "translate"
 RES = config["resources"]
 
 try:
@@ -43,9 +44,24 @@ def relpath(wildcards):
     return MEDIA[wildcards.stem]
 
 
+def reference_path(wildcards):
+    """A human transcript beside the media (``clip.txt`` for ``clip.mp4``), when supplied."""
+    ref = os.path.splitext(media_path(wildcards))[0] + ".txt"
+    return ref if os.path.isfile(ref) else []
+
+
+def subtitle_outputs():
+    """Named outputs of the subtitles rule for the configured formats (+ English if translating)."""
+    outputs = {fmt: f"{OUT}/{{stem}}.{fmt}" for fmt in FORMATS}
+    if TRANSLATE:
+        outputs.update(en_srt=f"{OUT}/{{stem}}.en.srt", en_vtt=f"{OUT}/{{stem}}.en.vtt")
+    return outputs
+
+
 def all_outputs():
-    """Every subtitle file of every discovered media file."""
-    return [f"{OUT}/{stem}.{fmt}" for stem in MEDIA for fmt in FORMATS]
+    """Every subtitle file of every discovered media file, and the run summary."""
+    per_file = subtitle_outputs().values()
+    return [p.format(stem=stem) for stem in MEDIA for p in per_file] + [f"{OUT}/summary.tsv"]
 
 
 def _asr_model():

@@ -7,8 +7,10 @@ rule transcribe:
         model=ASR_MODEL_PATH,
     output:
         transcript=f"{WORK}/transcripts/{{stem}}.json",
+        **({"translation": f"{WORK}/transcripts/{{stem}}.translation.json"} if TRANSLATE else {}),
     params:
         asr=ASR,
+        translate=TRANSLATE,
         model_name=ASR_MODEL_NAME,
         relpath=relpath,
     log:

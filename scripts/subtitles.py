@@ -1,20 +1,40 @@
-"""Rule subtitles: build readable cues from the transcript and write SRT/VTT/TXT/JSON."""
+"""Rule subtitles: readable cues from the transcript, SRT/VTT/TXT/JSON, QA and optional sidecar."""
 
-import json
+from pathlib import Path
 
+from subvox.atomic import read_json, write_json
+from subvox.qa import file_qa
 from subvox.rulescript import log, run
-from subvox.subtitles import build_cues, write_outputs
+from subvox.segment import CueLimits, segment_words
+from subvox.subtitles import write_outputs, write_sidecar
 
 
 def main(smk):
-    with open(smk.input.transcript, encoding="utf-8") as fh:
-        transcript = json.load(fh)
-    with open(smk.input.probe, encoding="utf-8") as fh:
-        transcript["source"] = json.load(fh)
     conf = smk.params.subtitles
-    cues = build_cues(transcript["segments"], conf["max_line_chars"], conf["max_lines"])
-    write_outputs(transcript, cues, dict(smk.output.items()))
-    log.info("%s: %d cues", smk.params.relpath, len(cues))
+    limits = CueLimits.from_config(conf)
+    transcript = read_json(smk.input.transcript)
+    transcript["source"] = read_json(smk.input.probe)
+    cues = segment_words(transcript["segments"], limits, transcript["duration"])
+    reference = Path(smk.input.reference).read_text(encoding="utf-8") if smk.input.get("reference") else None
+    qa = file_qa(transcript, cues, limits, reference)
+    if conf["sidecar"]["enabled"]:
+        qa["sidecar"] = write_sidecar(cues, smk.input.media, transcript["language"], conf["sidecar"]["overwrite"])
+    transcript["qa"] = qa
+    outputs = {fmt: smk.output.get(fmt) for fmt in ("srt", "vtt", "txt", "json") if smk.output.get(fmt)}
+    write_outputs(transcript, cues, outputs)
+    if smk.input.get("translation"):
+        translation = read_json(smk.input.translation)
+        en_cues = segment_words(translation["segments"], limits, translation["duration"])
+        write_outputs(translation, en_cues, {"srt": smk.output.en_srt, "vtt": smk.output.en_vtt})
+        qa["translation_cues"] = len(en_cues)
+    write_json(smk.output.qa, {"source": smk.params.relpath, **qa})
+    log.info(
+        "%s: %d cues, language %s, %s",
+        smk.params.relpath,
+        len(cues),
+        transcript["language"],
+        "; ".join(qa["notes"]) or "no QA notes",
+    )
 
 
 run(snakemake, main)

@@ -45,6 +45,12 @@ def dumps_json(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Read a UTF-8 JSON file."""
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
 def write_json(path: str | os.PathLike[str], data: Any) -> None:
     """Write ``data`` as stable JSON, atomically."""
     write_text(path, dumps_json(data))

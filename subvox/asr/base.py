@@ -63,12 +63,16 @@ class Transcript:
     backend: str
     model: str
     options: dict[str, Any]
+    languages: list[dict[str, Any]] = field(default_factory=list)  # per region, in time order
+    guards: list[dict[str, Any]] = field(default_factory=list)  # hallucinations dropped/trimmed
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": SCHEMA_VERSION,
             "language": self.language,
             "language_probability": _r(self.language_probability, 4),
+            "languages": self.languages,
+            "guards": self.guards,
             "duration": _r(self.duration),
             "backend": self.backend,
             "model": self.model,
@@ -151,9 +155,14 @@ class Transcriber(Protocol):
 
     backend: str
     model_name: str
+    multilingual: bool
 
     def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> Transcript:
-        """Transcribe 16 kHz mono float32 audio."""
+        """Transcribe 16 kHz mono float32 audio (one language: given, or detected by Whisper)."""
+        ...
+
+    def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
+        """Most likely language of (up to 30 s of) audio and its probability."""
         ...
 
 

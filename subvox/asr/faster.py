@@ -22,6 +22,13 @@ class FasterWhisperTranscriber:
             num_workers=1,
             local_files_only=True,
         )
+        self.multilingual = bool(self.model.model.is_multilingual)
+
+    def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
+        if not self.multilingual:
+            return "en", 1.0
+        lang, prob, _ = self.model.detect_language(audio=audio)
+        return lang, float(prob)
 
     def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> Transcript:
         import ctranslate2

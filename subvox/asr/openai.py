@@ -59,11 +59,12 @@ class OpenAIWhisperTranscriber:
         self.model_name = model_name
         self.device = device
         self.model = load_checkpoint(model_path, device)
+        self.multilingual = bool(self.model.is_multilingual)
 
-    def _detect_language(self, audio: np.ndarray) -> tuple[str, float]:
+    def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
         import whisper
 
-        if not self.model.is_multilingual:
+        if not self.multilingual:
             return "en", 1.0
         mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(audio), self.model.dims.n_mels).to(self.device)
         _, probs = self.model.detect_language(mel)
@@ -85,9 +86,9 @@ class OpenAIWhisperTranscriber:
         if options.language:
             lang, lang_prob = options.language, 1.0
         elif len(speech):
-            lang, lang_prob = self._detect_language(speech)
+            lang, lang_prob = self.detect_language(speech)
         else:
-            lang, lang_prob = ("en", 1.0) if not self.model.is_multilingual else ("und", 0.0)
+            lang, lang_prob = ("en", 1.0) if not self.multilingual else ("und", 0.0)
         segments: list[Segment] = []
         if len(speech):
             result = self.model.transcribe(

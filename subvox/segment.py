@@ -1,0 +1,262 @@
+"""Readable subtitle cues from word timings (broadcast-style limits).
+
+Whisper's segments make poor subtitles: long lines, 15 s cues, sentences split in odd
+places. Here the words of a whole file are re-segmented by dynamic programming: every
+candidate cue is checked against the hard limits (characters per line, lines per cue,
+maximum duration) and scored on where it breaks (sentence end, then clause, then pause,
+never inside a word), how short it is, how fast it must be read and how balanced its
+lines are. Cue times come from the words, may extend into following silence for
+readability, and never reach into the next cue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", '."', '?"', '!"')
+CLAUSE_END = (",", ";", ":", "—", "–", "-", "、", "，")
+
+
+@dataclass(frozen=True)
+class CueLimits:
+    """Subtitle layout limits (the ``subtitles`` config section)."""
+
+    max_line_chars: int = 42
+    max_lines: int = 2
+    min_duration: float = 0.8
+    max_duration: float = 7.0
+    max_cps: float = 20.0
+    min_gap: float = 0.08
+    max_extend: float = 1.0  # how far a cue may run on into silence to be readable
+
+    @classmethod
+    def from_config(cls, conf: dict[str, Any]) -> CueLimits:
+        names = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in conf.items() if k in names})
+
+
+@dataclass
+class Cue:
+    start: float
+    end: float
+    lines: list[str]
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    @property
+    def chars(self) -> int:
+        return len(" ".join(self.lines))
+
+    @property
+    def cps(self) -> float:
+        return self.chars / max(self.end - self.start, 1e-3)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"start": round(self.start, 3), "end": round(self.end, 3), "lines": self.lines}
+        if self.flags:
+            d["flags"] = self.flags
+        return d
+
+
+def wrap_lines(text: str, max_chars: int, max_lines: int) -> list[str] | None:
+    """Split ``text`` into at most ``max_lines`` balanced lines of <= ``max_chars``, or None.
+
+    Balanced: the longest line is as short as possible; among equals, a break after
+    punctuation wins, then a shorter top line (a "pyramid"). A single word longer than
+    a line is kept whole (words are never split).
+    """
+    words = text.split()
+    if not words:
+        return []
+    if len(" ".join(words)) <= max_chars or len(words) == 1:
+        return [" ".join(words)]
+    if max_lines == 1:
+        return None
+    best: list[str] | None = None
+    best_key: tuple[int, int, int] | None = None
+    for i in range(1, len(words)):
+        head = " ".join(words[:i])
+        if len(head) > max_chars:
+            break
+        rest = wrap_lines(" ".join(words[i:]), max_chars, max_lines - 1)
+        if rest is None or any(len(x) > max_chars for x in rest):
+            continue
+        lines = [head, *rest]
+        punct = 0 if head.endswith(SENTENCE_END + CLAUSE_END) else 1
+        key = (max(len(x) for x in lines), punct, len(head))
+        if best_key is None or key < best_key:
+            best, best_key = lines, key
+    return best
+
+
+@dataclass(frozen=True)
+class _W:
+    start: float
+    end: float
+    text: str  # stripped
+
+
+def _words_from_segments(segments: list[dict[str, Any]]) -> tuple[list[_W], set[int]]:
+    """All timed words in order, plus the indices after which a Whisper segment ended."""
+    words: list[_W] = []
+    seg_ends: set[int] = set()
+    for seg in segments:
+        for w in seg.get("words") or []:
+            text = w["word"].strip()
+            if text:
+                start = max(w["start"], words[-1].start if words else 0.0)
+                words.append(_W(start, max(w["end"], start), text))
+        if words:
+            seg_ends.add(len(words) - 1)
+    return words, seg_ends
+
+
+def _break_cost(words: list[_W], k: int, seg_ends: set[int]) -> float:
+    """Cost of ending a cue after word ``k``: sentence end < clause < pause < anywhere else."""
+    if k == len(words) - 1:
+        return 0.0
+    text = words[k].text
+    pause = words[k + 1].start - words[k].end
+    if text.endswith(SENTENCE_END):
+        cost = 0.0
+    elif text.endswith(CLAUSE_END):
+        cost = 1.5
+    elif k in seg_ends:
+        cost = 2.5
+    else:
+        cost = 5.0
+    return max(0.0, cost - min(pause, 1.0) * 3.0)
+
+
+def segment_words(
+    segments: list[dict[str, Any]], limits: CueLimits = CueLimits(), duration: float | None = None
+) -> list[Cue]:
+    """Cues for a transcript (segment dicts with timed words) under ``limits``."""
+    words, seg_ends = _words_from_segments(segments)
+    if not words:
+        return untimed_cues(segments, limits)
+    n = len(words)
+    end_of_audio = max(duration or 0.0, words[-1].end)
+    inf = float("inf")
+    best = [inf] * (n + 1)
+    back = [0] * (n + 1)
+    best[0] = 0.0
+    max_chars = limits.max_line_chars * limits.max_lines + limits.max_lines - 1
+    for i in range(n):
+        if best[i] == inf:
+            continue
+        text = ""
+        for j in range(i + 1, n + 1):
+            text = f"{text} {words[j - 1].text}" if text else words[j - 1].text
+            single = j == i + 1
+            if not single and (len(text) > max_chars or words[j - 1].end - words[i].start > limits.max_duration):
+                break
+            lines = wrap_lines(text, limits.max_line_chars, limits.max_lines)
+            if lines is None:
+                continue
+            cost = best[i] + 1.0 + _cue_cost(words, i, j, lines, text, limits, seg_ends, end_of_audio)
+            if cost < best[j]:
+                best[j], back[j] = cost, i
+    cuts = []
+    j = n
+    while j > 0:
+        cuts.append((back[j], j))
+        j = back[j]
+    cues = []
+    for i, j in reversed(cuts):
+        text = " ".join(w.text for w in words[i:j])
+        cues.append(
+            Cue(words[i].start, words[j - 1].end, wrap_lines(text, limits.max_line_chars, limits.max_lines) or [text])
+        )
+    return fit_timing(cues, limits, end_of_audio)
+
+
+def _cue_cost(
+    words: list[_W],
+    i: int,
+    j: int,
+    lines: list[str],
+    text: str,
+    limits: CueLimits,
+    seg_ends: set[int],
+    end_of_audio: float,
+) -> float:
+    start = words[i].start
+    room_end = words[j].start - limits.min_gap if j < len(words) else end_of_audio
+    spoken = words[j - 1].end - start
+    available = min(max(room_end, words[j - 1].end + 0.0) - start, spoken + limits.max_extend, limits.max_duration)
+    cost = _break_cost(words, j - 1, seg_ends)
+    if available < limits.min_duration:
+        cost += 8.0 * (limits.min_duration - available) / limits.min_duration + 2.0
+    cps = len(text) / max(available, 1e-3)
+    if cps > limits.max_cps:
+        cost += 2.0 * (cps / limits.max_cps - 1.0) + 1.0
+    # a long silence inside a cue shows text while nobody speaks
+    inner_pause = max((words[k + 1].start - words[k].end for k in range(i, j - 1)), default=0.0)
+    cost += max(0.0, inner_pause - 1.0) * 2.0
+    if len(lines) == 2:
+        cost += abs(len(lines[0]) - len(lines[1])) / limits.max_line_chars
+    return cost
+
+
+def fit_timing(cues: list[Cue], limits: CueLimits, end_of_audio: float | None = None) -> list[Cue]:
+    """Final times: readable durations, a minimum gap, no overlaps, nothing past the audio.
+
+    A cue that is too short or too fast to read runs on into following silence (up to
+    ``max_extend``), never closer than ``min_gap`` to the next cue. Cues that still
+    break a limit are flagged rather than silently altered.
+    """
+    cues = sorted(cues, key=lambda c: (c.start, c.end))
+    limit_end = end_of_audio if end_of_audio is not None else max((c.end for c in cues), default=0.0)
+    for k, cue in enumerate(cues):
+        nxt = cues[k + 1].start - limits.min_gap if k + 1 < len(cues) else limit_end
+        need = max(limits.min_duration, cue.chars / limits.max_cps)
+        target = max(cue.end, min(cue.start + need, cue.end + limits.max_extend))
+        cue.end = min(target, nxt, cue.start + limits.max_duration, limit_end)
+        if cue.end <= cue.start:  # back-to-back words: keep a visible cue, shift nothing
+            cue.end = cue.start + 0.001
+        cue.start, cue.end = round(cue.start, 3), round(cue.end, 3)
+    for k, cue in enumerate(cues):
+        if k and cue.start < cues[k - 1].end:
+            cue.start = cues[k - 1].end
+        cue.flags = _flags(cue, limits)
+    return cues
+
+
+def _flags(cue: Cue, limits: CueLimits) -> list[str]:
+    flags = []
+    if cue.cps > limits.max_cps + 1e-6:
+        flags.append("fast")
+    if cue.end - cue.start < limits.min_duration - 1e-6:
+        flags.append("short")
+    if any(len(line) > limits.max_line_chars for line in cue.lines):
+        flags.append("long-line")
+    return flags
+
+
+def untimed_cues(segments: list[dict[str, Any]], limits: CueLimits = CueLimits()) -> list[Cue]:
+    """Cues when word timings are off: split each segment's text, share time by characters."""
+    cues: list[Cue] = []
+    for seg in segments:
+        words = seg["text"].split()
+        if not words:
+            continue
+        chunks: list[list[str]] = [[]]
+        for w in words:
+            trial = [*chunks[-1], w]
+            if chunks[-1] and wrap_lines(" ".join(trial), limits.max_line_chars, limits.max_lines) is None:
+                chunks.append([w])
+            else:
+                chunks[-1] = trial
+        total = sum(len(" ".join(c)) for c in chunks)
+        t = seg["start"]
+        for c in chunks:
+            text = " ".join(c)
+            dur = (seg["end"] - seg["start"]) * len(text) / total
+            cues.append(Cue(t, t + dur, wrap_lines(text, limits.max_line_chars, limits.max_lines) or [text]))
+            t += dur
+    return fit_timing(cues, limits, max((s["end"] for s in segments), default=None))

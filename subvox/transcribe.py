@@ -1,0 +1,203 @@
+"""Transcribe one file: language per region, one backend call per region, guards applied.
+
+Whisper detects the language once, from the first 30 s, and then decodes everything in
+that language: a file that switches from English to German loses its German half. Here
+the language is detected on several windows spread over the speech; when they disagree,
+every window is classified, consecutive windows of one language form a region, and each
+region is transcribed in its own language. Region borders fall in pauses, never in words.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from subvox.asr.base import DecodeOptions, Transcriber, Transcript
+from subvox.guards import GuardOptions, apply_guards
+
+SAMPLE_RATE = 16000
+
+
+@dataclass(frozen=True)
+class LanguageOptions:
+    """How languages are detected when ``asr.language`` is ``auto``."""
+
+    probe_windows: int = 8  # windows checked first, spread over the file
+    min_window_s: float = 2.0  # speech per window (shorter pieces are merged)
+    max_window_s: float = 30.0
+    min_probability: float = 0.5  # a window below this follows its neighbours
+
+    @classmethod
+    def from_config(cls, asr: dict[str, Any]) -> LanguageOptions:
+        conf = asr.get("language_detection", {})
+        return cls(**{k: v for k, v in conf.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass
+class Window:
+    start: int  # samples
+    end: int
+    language: str = ""
+    probability: float = 0.0
+
+
+def speech_windows(audio: np.ndarray, lang_opts: LanguageOptions, decode: DecodeOptions) -> list[Window]:
+    """Pieces of speech of ``min_window_s``..``max_window_s`` whose borders lie in pauses."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    chunks = get_speech_timestamps(
+        audio, VadOptions(threshold=decode.vad_threshold, min_silence_duration_ms=300, speech_pad_ms=100)
+    )
+    if not chunks:
+        return []
+    lo, hi = int(lang_opts.min_window_s * SAMPLE_RATE), int(lang_opts.max_window_s * SAMPLE_RATE)
+    windows: list[Window] = []
+    for c in chunks:
+        start, end = c["start"], c["end"]
+        while end - start > hi:  # one long stretch of speech: fixed pieces
+            windows.append(Window(start, start + hi))
+            start += hi
+        last = windows[-1] if windows else None
+        if last is not None and last.end - last.start < lo and end - last.start <= hi:
+            last.end = end
+        else:
+            windows.append(Window(start, end))
+    if len(windows) > 1 and windows[-1].end - windows[-1].start < lo and windows[-1].end - windows[-2].start <= hi:
+        tail = windows.pop()
+        windows[-1].end = tail.end
+    return windows
+
+
+def _classify(model: Transcriber, audio: np.ndarray, windows: list[Window]) -> None:
+    for w in windows:
+        w.language, w.probability = model.detect_language(audio[w.start : w.end])
+
+
+def _smooth(windows: list[Window], min_probability: float) -> None:
+    """Unsure windows take the language of the nearest sure one (so noise never splits a file)."""
+    sure = [w for w in windows if w.probability >= min_probability] or windows
+    for w in windows:
+        if w.probability < min_probability:
+            nearest = min(sure, key=lambda s: abs((s.start + s.end) - (w.start + w.end)))
+            w.language = nearest.language
+
+
+def language_regions(
+    model: Transcriber, audio: np.ndarray, lang_opts: LanguageOptions, decode: DecodeOptions
+) -> list[Window]:
+    """Regions (sample ranges covering the whole file) with one language each."""
+    windows = speech_windows(audio, lang_opts, decode)
+    if not windows:
+        return []
+    step = max(1, len(windows) // lang_opts.probe_windows)
+    probes = windows[::step][: lang_opts.probe_windows]
+    _classify(model, audio, probes)
+    _smooth(probes, lang_opts.min_probability)
+    if len({w.language for w in probes}) > 1:
+        _classify(model, audio, [w for w in windows if not w.language])
+        _smooth(windows, lang_opts.min_probability)
+    else:
+        for w in windows:
+            if not w.language:
+                w.language, w.probability = probes[0].language, float(np.mean([p.probability for p in probes]))
+    regions: list[Window] = []
+    for w in windows:
+        if regions and regions[-1].language == w.language:
+            r = regions[-1]
+            span = (r.end - r.start) + (w.end - w.start)
+            r.probability = (r.probability * (r.end - r.start) + w.probability * (w.end - w.start)) / span
+            r.end = w.end
+        else:
+            regions.append(Window(w.start, w.end, w.language, w.probability))
+    # cover the whole file: borders in the middle of the pause between regions
+    regions[0].start = 0
+    for a, b in itertools.pairwise(regions):
+        a.end = b.start = (a.end + b.start) // 2
+    regions[-1].end = len(audio)
+    return regions
+
+
+def plan_regions(
+    model: Transcriber, audio: np.ndarray, decode: DecodeOptions, lang_opts: LanguageOptions
+) -> list[Window]:
+    """One region in the configured language, or the detected regions when ``language`` is auto.
+
+    A region with an empty language (no speech found) lets the backend decide.
+    """
+    if decode.language is not None or not model.multilingual:
+        return [Window(0, len(audio), decode.language or "en", 1.0)]
+    regions = language_regions(model, audio, lang_opts, decode)
+    return (
+        regions
+        if len(regions) > 1
+        else [Window(0, len(audio), r.language, r.probability) for r in regions] or [Window(0, len(audio))]
+    )
+
+
+def transcribe_audio(
+    model: Transcriber,
+    audio: np.ndarray,
+    decode: DecodeOptions,
+    guards: GuardOptions | None = None,
+    lang_opts: LanguageOptions | None = None,
+    regions: list[Window] | None = None,
+) -> Transcript:
+    """Transcribe 16 kHz mono audio, handling languages per region and dropping hallucinations.
+
+    ``regions`` reuses a previous pass's languages (e.g. to translate what was transcribed).
+    """
+    guards = guards or GuardOptions()
+    lang_opts = lang_opts or LanguageOptions()
+    duration = len(audio) / SAMPLE_RATE
+    if regions is None:
+        regions = plan_regions(model, audio, decode, lang_opts)
+
+    segments = []
+    spans = []
+    for r in regions:
+        part = model.transcribe(audio[r.start : r.end], dataclasses.replace(decode, language=r.language or None))
+        offset = r.start / SAMPLE_RATE
+        for seg in part.segments:
+            seg.start += offset
+            seg.end += offset
+            for w in seg.words:
+                w.start += offset
+                w.end += offset
+        segments.extend(part.segments)
+        lang = r.language or part.language
+        prob = r.probability if r.language else part.language_probability
+        spans.append(
+            {
+                "language": lang,
+                "probability": round(prob, 4),
+                "start": round(r.start / SAMPLE_RATE, 3),
+                "end": round(r.end / SAMPLE_RATE, 3),
+            }
+        )
+    for i, seg in enumerate(segments):
+        seg.id = i
+    kept, events = apply_guards(segments, guards)
+    main = max(spans, key=lambda s: s["end"] - s["start"])
+    return Transcript(
+        language=main["language"] if decode.task == "transcribe" else "en",
+        language_probability=main["probability"],
+        duration=duration,
+        segments=kept,
+        backend=model.backend,
+        model=model.model_name,
+        options=decode.to_dict(),
+        languages=spans,
+        guards=events,
+    )
+
+
+def regions_of(transcript: Transcript) -> list[Window]:
+    """The language regions a transcript was made with, as sample ranges."""
+    return [
+        Window(round(s["start"] * SAMPLE_RATE), round(s["end"] * SAMPLE_RATE), s["language"], s["probability"])
+        for s in transcript.languages
+    ]
