@@ -17,6 +17,14 @@ include: "rules/transcribe.smk"
 include: "rules/subtitles.smk"
 
 
+onsuccess:
+    report_run(OUT, MEDIA)
+
+
+onerror:
+    report_run(OUT, MEDIA)
+
+
 rule all:
     input:
         all_outputs(),

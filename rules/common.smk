@@ -1,5 +1,5 @@
 import os
-import re
+import sys
 
 from snakemake.exceptions import WorkflowError
 
@@ -7,6 +7,7 @@ from subvox import models as subvox_models
 from subvox.config import load_schema, validate_config
 from subvox.discover import WORK_DIRNAME, discover_media
 from subvox.errors import SubvoxError
+from subvox.failures import write_failed_tsv
 
 try:
     validate_config(config, load_schema(workflow.source_path("../config/schema/config.schema.yaml")))
@@ -91,3 +92,15 @@ def _asr_model():
 
 
 ASR_MODEL_PATH, ASR_MODEL_NAME = _asr_model()
+
+
+def report_run(out, media):
+    """End of run: OUTPUT/failed.tsv lists every file that failed, with stage and reason."""
+    if not os.path.isdir(out):
+        return
+    failed = write_failed_tsv(out, list(media))
+    print(
+        f"subvox: {len(media) - failed} of {len(media)} files have subtitles; "
+        + (f"{failed} failed (see {out}/failed.tsv)" if failed else "none failed"),
+        file=sys.stderr,
+    )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from subvox.errors import SubvoxError
+from subvox.failures import clear_failure, record_failure
 
 log = logging.getLogger("subvox")
 
@@ -34,15 +35,22 @@ def run(smk: Any, main: Callable[[Any], None]) -> None:
         try:
             main(smk)
         except SubvoxError as exc:
-            _fail(fh, f"subvox: {smk.rule}: {exc}")
+            _fail(smk, fh, str(exc))
         except Exception as exc:
             traceback.print_exc(file=fh)
-            _fail(fh, f"subvox: {smk.rule}: unexpected {type(exc).__name__}: {exc}")
+            _fail(smk, fh, f"unexpected {type(exc).__name__}: {exc}")
+        else:
+            if stem := getattr(smk.wildcards, "stem", None):
+                clear_failure(smk.config["output_dir"], stem)
 
 
-def _fail(log_file: Any, line: str) -> None:
-    """Report ``line`` in the log and on the console, then exit non-zero."""
-    line = " ".join(line.split())
+def _fail(smk: Any, log_file: Any, reason: str) -> None:
+    """Report the reason in the log and on the console, record it for failed.tsv, exit non-zero."""
+    reason = " ".join(reason.split())
+    line = f"subvox: {smk.rule}: {reason}"
     for stream in (log_file, sys.__stderr__):
         print(line, file=stream, flush=True)
+    if stem := getattr(smk.wildcards, "stem", None):
+        source = getattr(smk.params, "relpath", stem)
+        record_failure(smk.config["output_dir"], stem, source, smk.rule, reason)
     sys.exit(1)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", '."', '?"', '!"')
+MAX_LEAD = 0.5  # a too-short cue may appear this much (s) before its first word
 CLAUSE_END = (",", ";", ":", "—", "–", "-", "、", "，")
 
 
@@ -217,6 +218,9 @@ def fit_timing(cues: list[Cue], limits: CueLimits, end_of_audio: float | None = 
         need = max(limits.min_duration, cue.chars / limits.max_cps)
         target = max(cue.end, min(cue.start + need, cue.end + limits.max_extend))
         cue.end = min(target, nxt, cue.start + limits.max_duration, limit_end)
+        if cue.end - cue.start < limits.min_duration:  # still too short: appear a little early
+            prev_end = cues[k - 1].end + limits.min_gap if k else 0.0
+            cue.start = max(min(cue.start, cue.end - limits.min_duration), prev_end, cue.start - MAX_LEAD)
         if cue.end <= cue.start:  # back-to-back words: keep a visible cue, shift nothing
             cue.end = cue.start + 0.001
         cue.start, cue.end = round(cue.start, 3), round(cue.end, 3)

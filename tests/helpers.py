@@ -118,3 +118,42 @@ def snakemake(
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
     return proc
+
+
+def concat_audio(parts: list[Path], dst: Path, gap_s: float = 0.0) -> Path:
+    """Join real clips (16 kHz mono) into one file, with optional silence between them."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    args: list[str] = []
+    labels = []
+    for k, p in enumerate(parts):
+        args += ["-i", str(p)]
+        labels.append(f"[a{k}]")
+    chains = [
+        f"[{k}]aresample=16000,aformat=channel_layouts=mono,apad=pad_dur={gap_s}[a{k}]" for k in range(len(parts))
+    ]
+    graph = ";".join(chains) + ";" + "".join(labels) + f"concat=n={len(parts)}:v=0:a=1"
+    ffmpeg(*args, "-filter_complex", graph, str(dst))
+    return dst
+
+
+def synth(dst: Path, source: str, seconds: float) -> Path:
+    """A generated (non-speech) signal from ffmpeg's lavfi sources, e.g. anullsrc or sine."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    ffmpeg("-f", "lavfi", "-i", source, "-t", str(seconds), str(dst))
+    return dst
+
+
+def check_cues(d, max_chars=42, max_lines=2, min_dur=0.8, max_dur=7.0, min_gap=0.08):
+    """Property check shared with the other workflow tests: every cue of an output."""
+    previous = None
+    for cue in d["cues"]:
+        single_word = len(" ".join(cue["lines"]).split()) == 1
+        assert 1 <= len(cue["lines"]) <= max_lines, cue
+        assert single_word or all(len(line) <= max_chars for line in cue["lines"]), cue
+        duration = cue["end"] - cue["start"]
+        assert duration <= max_dur + 1e-6, cue
+        assert duration >= min_dur - 1e-6 or "short" in cue.get("flags", []), cue
+        assert cue["end"] <= d["duration"] + 1e-3
+        if previous:
+            assert cue["start"] - previous["end"] >= min_gap - 1e-3, (previous, cue)
+        previous = cue

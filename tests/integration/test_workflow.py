@@ -10,7 +10,7 @@ import pysrt
 import pytest
 
 from subvox.wer import wer
-from tests.helpers import clip, copy, make_audio, make_video, snakemake, write_config
+from tests.helpers import check_cues, clip, copy, make_audio, make_video, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -131,6 +131,15 @@ def test_times_are_monotonic_and_inside_the_file(run, library):
         for cue in data["cues"]:
             assert previous_end <= cue["start"] < cue["end"] <= duration + 0.05
             previous_end = cue["end"]
+
+
+def test_every_cue_meets_the_limits_and_summary_lists_every_file(run, library):
+    _, out, _ = run
+    _, refs = library
+    for stem in refs:
+        check_cues(load(out, stem))
+    summary = (out / "summary.tsv").read_text(encoding="utf-8").splitlines()
+    assert len(summary) == 1 + len(refs)
 
 
 def test_json_carries_language_model_and_decode_options(run, library):

@@ -1,0 +1,54 @@
+"""Per-file failure records, so one broken file costs nothing but its own outputs.
+
+A failing job leaves a small marker (input, stage, one-line reason) under
+``OUTPUT/_subvox/failed/``; when the run ends, ``OUTPUT/failed.tsv`` lists every file
+of the library that has one. A rerun retries exactly those files (their outputs are
+missing), and a success clears the marker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+from pathlib import Path
+
+from subvox.atomic import read_json, write_json, write_text
+from subvox.discover import WORK_DIRNAME
+
+COLUMNS = ("input", "stage", "reason")
+
+
+def marker_path(output_dir: str | os.PathLike[str], stem: str) -> Path:
+    return Path(output_dir) / WORK_DIRNAME / "failed" / f"{stem}.json"
+
+
+def record_failure(output_dir: str | os.PathLike[str], stem: str, source: str, stage: str, reason: str) -> None:
+    write_json(marker_path(output_dir, stem), {"input": source, "stage": stage, "reason": reason})
+
+
+def clear_failure(output_dir: str | os.PathLike[str], stem: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        marker_path(output_dir, stem).unlink()
+
+
+def failed_tsv(output_dir: str | os.PathLike[str], stems: list[str]) -> tuple[str, int]:
+    """``failed.tsv`` text for the library's current failures, and how many there are."""
+    rows = []
+    for stem in sorted(stems):
+        path = marker_path(output_dir, stem)
+        if path.is_file():
+            rows.append(read_json(path))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, delimiter="\t", lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue(), len(rows)
+
+
+def write_failed_tsv(output_dir: str | os.PathLike[str], stems: list[str]) -> int:
+    """Write ``OUTPUT/failed.tsv`` (header only when nothing failed); return the failure count."""
+    text, count = failed_tsv(output_dir, stems)
+    write_text(Path(output_dir) / "failed.tsv", text)
+    return count
