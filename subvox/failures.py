@@ -50,5 +50,7 @@ def failed_tsv(output_dir: str | os.PathLike[str], stems: list[str]) -> tuple[st
 def write_failed_tsv(output_dir: str | os.PathLike[str], stems: list[str]) -> int:
     """Write ``OUTPUT/failed.tsv`` (header only when nothing failed); return the failure count."""
     text, count = failed_tsv(output_dir, stems)
-    write_text(Path(output_dir) / "failed.tsv", text)
+    path = Path(output_dir) / "failed.tsv"
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:  # unchanged: keep its mtime
+        write_text(path, text)
     return count
