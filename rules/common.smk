@@ -23,6 +23,19 @@ FORMATS = config["subtitles"]["formats"]
 TRANSLATE = ASR["task"] == "translate"
 RES = config["resources"]
 
+def _check_output_dir(path):
+    """Fail before any work when output_dir cannot be created or written."""
+    probe = os.path.abspath(path)
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        raise WorkflowError(f"output_dir {path!r}: cannot be created ({probe!r} is not a folder)")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise WorkflowError(f"output_dir {path!r}: not writable ({probe!r})")
+
+
+_check_output_dir(OUT)
+
 try:
     MEDIA = {m.stem: m.relpath for m in discover_media(INPUT, output_dir=OUT, **config["discovery"])}
 except SubvoxError as exc:

@@ -99,7 +99,7 @@ def write_config(workdir: Path, **config: Any) -> Path:
 
 
 def snakemake(
-    workdir: Path, *args: str, config: Path | None = None, check: bool = True, timeout: int = 900
+    workdir: Path, *args: str, config: Path | None = None, check: bool = True, timeout: int = 900, cores: int = 2
 ) -> subprocess.CompletedProcess[str]:
     """Run the real workflow with ``workdir`` as working directory."""
     cmd = [
@@ -109,7 +109,7 @@ def snakemake(
         "--directory",
         str(workdir),
         "--cores",
-        "2",
+        str(cores),
         "--configfile",
         str(config or workdir / "config.yaml"),
         *args,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 
 import pytest
 
-from tests.helpers import clip, copy, ffmpeg, make_video, snakemake, write_config
+from subvox.wer import wer
+from tests.helpers import clip, copy, ffmpeg, make_audio, make_video, snakemake, synth, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +46,42 @@ def library(tmp_path_factory):
     full = make_video(good, work / "full.mp4")
     data = full.read_bytes()
     (media / "bad" / "truncated.mp4").write_bytes(data[: len(data) // 3])
-    write_config(work, input_dir=str(media), output_dir=str(work / "out"), models_dir=str(work / "models"))
+    ffmpeg(
+        "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "0", "-c:a", "pcm_s16le", str(media / "bad" / "zero.wav")
+    )
+    # awkward but valid audio
+    speech = clip("coqui_LJ001-0004").path
+    make_audio(speech, media / "odd" / "telephone 8k.mp3", "-ar", "8000", "-ac", "1")
+    make_audio(speech, media / "odd" / "surround 5.1.wav", "-ar", "48000", "-ac", "6")
+    make_audio(speech, media / "odd" / "blip.wav", "-t", "0.4")
+    synth(media / "odd" / "hour of silence.flac", "anullsrc=r=16000:cl=mono", 3600)
+    ffmpeg(
+        "-i",
+        str(clip("leopard_test_de").path),
+        "-i",
+        str(speech),
+        "-map",
+        "0:a",
+        "-map",
+        "1:a",
+        "-c:a",
+        "flac",
+        "-metadata:s:a:0",
+        "language=ger",
+        "-metadata:s:a:1",
+        "language=eng",
+        str(media / "odd" / "two tracks.mkv"),
+    )
+    copy(speech, media / "dup" / "clip.flac")
+    make_audio(speech, media / "dup" / "clip.mp3")
+    (media / "odd" / "loop").symlink_to(media / "odd")
+    write_config(
+        work,
+        input_dir=str(media),
+        output_dir=str(work / "out"),
+        models_dir=str(work / "models"),
+        audio={"prefer_languages": ["eng"]},
+    )
     proc = snakemake(work, check=False)
     return work, media, proc
 
@@ -61,17 +98,32 @@ def test_every_good_file_is_done_despite_bad_ones(library):
         stem = os.path.splitext(name)[0]
         assert (out / "hostile" / f"{stem}.srt").read_text(encoding="utf-8").strip(), name
     assert proc.returncode != 0, "the run must say that some files failed"
-    assert "6 of 10 files have subtitles; 4 failed" in proc.stderr
+    assert "13 of 18 files have subtitles; 5 failed" in proc.stderr
+
+
+def test_awkward_valid_audio_is_transcribed(library):
+    work, _, _ = library
+    out = work / "out"
+    reference = clip("coqui_LJ001-0004").reference
+    for stem in ("odd/telephone 8k", "odd/surround 5.1", "odd/two tracks", "dup/clip.flac", "dup/clip.mp3"):
+        data = json.loads((out / f"{stem}.json").read_text(encoding="utf-8"))
+        text = " ".join(s["text"] for s in data["segments"])
+        assert wer(reference, text) <= 0.25, (stem, text)
+    assert json.loads((out / "odd" / "two tracks.json").read_text())["source"]["extracted"]["audio_stream"] == 1
+    silence = json.loads((out / "odd" / "hour of silence.json").read_text(encoding="utf-8"))
+    assert silence["cues"] == [] and silence["duration"] == pytest.approx(3600, abs=0.1)
+    assert (out / "odd" / "blip.srt").is_file()
 
 
 def test_failed_tsv_names_each_bad_file_with_stage_and_reason(library):
     work, _, _ = library
     rows = failed_rows(work / "out")
-    assert set(rows) == {"bad/empty.mp4", "bad/notes.mp4", "bad/no audio.mp4", "bad/truncated.mp4"}
+    assert set(rows) == {"bad/empty.mp4", "bad/notes.mp4", "bad/no audio.mp4", "bad/truncated.mp4", "bad/zero.wav"}
     assert "empty file (0 bytes)" in rows["bad/empty.mp4"]["reason"]
     assert "not readable media" in rows["bad/notes.mp4"]["reason"]
     assert "no audio stream" in rows["bad/no audio.mp4"]["reason"]
     assert rows["bad/truncated.mp4"]["reason"]
+    assert "no audio stream" in rows["bad/zero.wav"]["reason"] or "zero samples" in rows["bad/zero.wav"]["reason"]
     assert all(r["stage"] == "prepare_audio" for r in rows.values())
     for row in rows.values():
         assert "\n" not in row["reason"]
@@ -89,7 +141,7 @@ def test_rerun_retries_only_the_failed_files(library):
     done = {p: p.stat().st_mtime_ns for p in (out / "hostile").iterdir()}
     shutil.copyfile(clip("coqui_LJ001-0004").path, media / "bad" / "notes.mp4")  # fixed by the user
     proc = snakemake(work, check=False)
-    assert "7 of 10 files have subtitles; 3 failed" in proc.stderr
+    assert "14 of 18 files have subtitles; 4 failed" in proc.stderr
     assert {p: p.stat().st_mtime_ns for p in (out / "hostile").iterdir()} == done, "finished files redone"
     assert (out / "bad" / "notes.srt").is_file()
-    assert set(failed_rows(out)) == {"bad/empty.mp4", "bad/no audio.mp4", "bad/truncated.mp4"}
+    assert set(failed_rows(out)) == {"bad/empty.mp4", "bad/no audio.mp4", "bad/truncated.mp4", "bad/zero.wav"}

