@@ -12,7 +12,6 @@ configfile: "config/config.yaml"
 
 include: "rules/common.smk"
 include: "rules/models.smk"
-include: "rules/audio.smk"
 include: "rules/transcribe.smk"
 include: "rules/subtitles.smk"
 
@@ -27,5 +26,5 @@ onerror:
 
 rule all:
     input:
-        all_outputs(),
+        expand(f"{WORK}/batches/{{batch}}.subtitled.json", batch=REQUESTED),
     default_target: True

@@ -1,40 +1,22 @@
-# Cues from the transcript, written as SRT/VTT/TXT/JSON beside the mirrored input path,
-# plus per-file QA and the run summary.
+# Readable cues, SRT/VTT/TXT/JSON beside the mirrored input path and per-file QA, per batch.
+# The run summary (summary.tsv, failed.tsv) is written when the run ends (see report_run).
 
 
 rule subtitles:
     input:
-        transcript=f"{WORK}/transcripts/{{stem}}.json",
-        probe=f"{WORK}/probe/{{stem}}.json",
-        media=media_path,
-        reference=reference_path,
-        **({"translation": f"{WORK}/transcripts/{{stem}}.translation.json"} if TRANSLATE else {}),
+        f"{WORK}/batches/{{batch}}.transcribed.json",
     output:
-        **subtitle_outputs(),
-        qa=f"{WORK}/qa/{{stem}}.json",
+        temp(f"{WORK}/batches/{{batch}}.subtitled.json"),
     params:
-        subtitles=config["subtitles"],
-        relpath=relpath,
+        files=batch_items,
+        layout=LAYOUT,
     log:
-        f"{WORK}/logs/subtitles/{{stem}}.log",
+        f"{WORK}/logs/subtitles/{{batch}}.log",
     threads: RES["subtitles"]["threads"]
     resources:
-        mem_mb=RES["subtitles"]["mem_mb"],
+        mem_mb=mem_mb("subtitles"),
         runtime=RES["subtitles"]["runtime"],
     conda:
         "../envs/subvox.yaml"
     script:
         "../scripts/subtitles.py"
-
-
-rule summary:
-    input:
-        qa=expand(f"{WORK}/qa/{{stem}}.json", stem=sorted(MEDIA)),
-    output:
-        f"{OUT}/summary.tsv",
-    log:
-        f"{WORK}/logs/summary/summary.log",
-    conda:
-        "../envs/subvox.yaml"
-    script:
-        "../scripts/summary.py"

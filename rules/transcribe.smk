@@ -1,26 +1,26 @@
-# Transcribe with the configured Whisper backend; the model is loaded once per job.
+# Probe, extract and transcribe a batch of files per job: the model is loaded once per batch.
 
 
 rule transcribe:
     input:
-        wav=f"{WORK}/audio/{{stem}}.wav",
+        media=batch_media,
         model=ASR_MODEL_PATH,
     output:
-        transcript=f"{WORK}/transcripts/{{stem}}.json",
-        **({"translation": f"{WORK}/transcripts/{{stem}}.translation.json"} if TRANSLATE else {}),
+        temp(f"{WORK}/batches/{{batch}}.transcribed.json"),
     params:
-        asr=ASR,
-        translate=TRANSLATE,
+        files=batch_items,
+        layout=LAYOUT,
         model_name=ASR_MODEL_NAME,
-        relpath=relpath,
     log:
-        f"{WORK}/logs/transcribe/{{stem}}.log",
+        f"{WORK}/logs/transcribe/{{batch}}.log",
     benchmark:
-        f"{WORK}/benchmarks/transcribe/{{stem}}.tsv"
+        f"{WORK}/benchmarks/transcribe/{{batch}}.tsv"
     threads: RES["transcribe"]["threads"]
+    retries: RES["transcribe"]["retries"]
     resources:
-        mem_mb=RES["transcribe"]["mem_mb"],
+        mem_mb=mem_mb("transcribe"),
         runtime=RES["transcribe"]["runtime"],
+        gpu=RES["transcribe"]["gpu"],
     conda:
         "../envs/subvox.yaml"
     script:

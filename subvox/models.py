@@ -14,6 +14,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from subvox.errors import SubvoxError
 
@@ -176,3 +177,26 @@ def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def asr_model(config: dict[str, Any]) -> tuple[str, str]:
+    """(file or folder the transcribe step loads, display name) for a validated config.
+
+    Fails fast, naming the model and the command that fetches it, when the model is
+    neither local nor obtainable offline while ``offline`` is set.
+    """
+    asr, models_dir = config["asr"], config["models_dir"]
+    model = asr["model"]
+    if asr["backend"] == "openai-whisper" and model.endswith(".pt"):
+        if not os.path.isfile(model):
+            raise SubvoxError(f"model path {model!r} does not exist")
+        return model, os.path.basename(model)
+    ct2 = ct2_source(model, models_dir)
+    if config["offline"] and not is_ct2_dir(ct2) and not can_fetch_offline(model):
+        raise SubvoxError(
+            f"model {model!r} is not in {ct2} and offline is true; fetch it with: {fetch_hint(model, models_dir)}"
+        )
+    name = os.path.basename(os.path.normpath(model)) if is_local_path(model) else model
+    if asr["backend"] == "openai-whisper":
+        return str(openai_checkpoint(models_dir, model)), name
+    return str(ct2), name

@@ -99,3 +99,19 @@ def summary_tsv(rows: list[dict[str, Any]]) -> str:
     for row in sorted(rows, key=lambda r: r["source"]):
         writer.writerow(row)
     return buf.getvalue()
+
+
+def write_summary(path: str, layout: Any, media: dict[str, str]) -> int:
+    """Write the run summary from the per-file QA files on disk; returns the number of rows."""
+    import os
+
+    from subvox.atomic import read_json, write_text
+
+    rows = []
+    for stem in sorted(media):
+        qa_path = layout.qa(stem)
+        if os.path.isfile(qa_path):
+            qa = read_json(qa_path)
+            rows.append(summary_row(qa["source"], qa))
+    write_text(path, summary_tsv(rows))
+    return len(rows)

@@ -47,7 +47,7 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_outputs(media, tmp_path):
 
     work = tmp_path / "killed"
     work.mkdir()
-    write_config(work, input_dir=str(media), output_dir=str(work / "out"), models_dir=str(tmp_path / "m"))
+    write_config(work, input_dir=str(media), output_dir=str(work / "out"), models_dir=str(tmp_path / "m"), batch_size=2)
     cmd = [
         SNAKEMAKE,
         "-s",
@@ -60,11 +60,11 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_outputs(media, tmp_path):
         str(work / "config.yaml"),
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    transcripts = work / "out" / "_subvox" / "transcripts" / "set"
+    subtitles = work / "out" / "set"
     deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline and proc.poll() is None:
-            if transcripts.is_dir() and len(list(transcripts.glob("*.json"))) >= 2:
+            if subtitles.is_dir() and len(list(subtitles.glob("*.srt"))) >= 2:
                 break
             time.sleep(0.05)
         assert proc.poll() is None, "the run finished before it could be interrupted"

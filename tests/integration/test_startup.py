@@ -24,7 +24,8 @@ def test_typo_in_config_fails_at_start_naming_the_key(work):
 def test_command_line_overrides_the_config_file(work):
     write_config(work, input_dir="nowhere", output_dir="nowhere")
     proc = snakemake(work, "--dry-run", "--config", f"input_dir={work / 'media'}", f"output_dir={work / 'o'}")
-    assert f"{work / 'o'}/jfk.srt" in proc.stdout
+    assert f"{work / 'o'}/_subvox/batches/" in proc.stdout
+    assert "nowhere" not in proc.stdout
 
 
 def test_unavailable_model_offline_fails_fast_with_fetch_command(work):

@@ -1,0 +1,106 @@
+"""Planning cost of a large library: dry-run of N new files, and the no-op check of a finished one.
+
+    .venv/bin/python bench/plan_library.py [--files 10000] [--dir /tmp/subvox-plan]
+
+Builds a synthetic library of hard links to one real clip, then times (wall seconds) and
+measures (peak RSS) `snakemake --dry-run` twice: with every file new, and after every file
+has been marked finished. subvox tracks per-file outputs itself (see subvox/library.py),
+so "finished" is produced the way a run leaves it: each file's subtitle outputs plus its
+done-marker for the current configuration fingerprint (no model is run).
+Targets (issue 5): each dry-run <= 10 s and <= 300 MB on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from subvox.config import load_config  # noqa: E402
+from subvox.discover import discover_media  # noqa: E402
+from subvox.library import layout_for  # noqa: E402
+from subvox.models import asr_model  # noqa: E402
+
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+
+
+def dry_run(workdir: Path, config: Path) -> tuple[float, float, str]:
+    """(wall s, peak RSS MB, stdout) of one dry run in a fresh process."""
+    cmd = [
+        "/usr/bin/time",
+        "-f",
+        "MAXRSS_KB=%M",
+        SNAKEMAKE,
+        "-s",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(config),
+        "--cores",
+        "2",
+        "--dry-run",
+        "--quiet",
+        "rules",
+    ]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - t0
+    rss_kb = int(re.search(r"MAXRSS_KB=(\d+)", proc.stderr).group(1))
+    return wall, rss_kb / 1024, proc.stdout
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--files", type=int, default=10000)
+    ap.add_argument("--dir", default=os.path.join(tempfile.gettempdir(), "subvox-plan"))
+    args = ap.parse_args()
+    if not shutil.which("time") and not os.path.exists("/usr/bin/time"):
+        sys.exit("needs /usr/bin/time (apt-get install time)")
+
+    root = Path(args.dir)
+    shutil.rmtree(root, ignore_errors=True)
+    media = root / "media"
+    clip = REPO / "tests" / "data" / "audio" / "coqui_LJ001-0002.flac"
+    for i in range(args.files):
+        target = media / f"show{i // 100:03d}" / f"episode {i % 100:02d}.flac"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(clip, target)
+    config_path = root / "config.yaml"
+    config_path.write_text(
+        yaml.safe_dump({"input_dir": str(media), "output_dir": str(root / "out"), "models_dir": str(root / "models")})
+    )
+
+    new_wall, new_rss, out = dry_run(root, config_path)
+    jobs = re.findall(r"^(transcribe|subtitles|all)\s+(\d+)$", out, re.M)
+
+    config = load_config(config_path)
+    layout = layout_for(config, asr_model(config)[0])
+    for item in discover_media(config["input_dir"], output_dir=config["output_dir"], **config["discovery"]):
+        for path in [*layout.outputs(item.stem).values(), layout.done_marker(item.stem)]:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).touch()
+    done_wall, done_rss, out = dry_run(root, config_path)
+    leftover = re.findall(r"^(transcribe|subtitles)\s+(\d+)$", out, re.M)
+
+    print(f"library: {args.files} files; jobs planned for new files: {dict(jobs)}")
+    print("| dry-run | wall s | peak RSS MB | target |")
+    print("|---|---|---|---|")
+    print(f"| {args.files} new files | {new_wall:.2f} | {new_rss:.0f} | <= 10 s, <= 300 MB |")
+    print(f"| finished library (no-op) | {done_wall:.2f} | {done_rss:.0f} | <= 10 s, <= 300 MB |")
+    print(f"jobs left after marking finished: {dict(leftover) or 'none'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""Process a batch of files in one job: the model is loaded once, each file is isolated.
+
+A file that fails is recorded (stage and one-line reason, for ``failed.tsv``) and the
+batch goes on; every output is written atomically, so an interrupted batch leaves only
+complete files and a rerun picks up exactly what is missing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from subvox.asr import DecodeOptions, Transcriber, load_transcriber
+from subvox.atomic import read_json, write_json, write_text
+from subvox.errors import SubvoxError
+from subvox.failures import clear_failure, record_failure
+from subvox.guards import GuardOptions
+from subvox.library import Layout, is_done
+from subvox.media import choose_audio_stream, extract_audio, load_wav, probe
+from subvox.qa import file_qa
+from subvox.segment import CueLimits, segment_words
+from subvox.subtitles import write_outputs, write_sidecar
+from subvox.transcribe import LanguageOptions, regions_of, transcribe_audio
+
+log = logging.getLogger("subvox")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One file of a batch."""
+
+    stem: str
+    media: str  # path to the media file
+    relpath: str  # path relative to input_dir, as recorded in outputs
+
+
+@dataclass
+class ModelSpec:
+    """How to load the ASR model, lazily (a batch with nothing to transcribe never loads it)."""
+
+    backend: str
+    path: str
+    name: str
+    device: str
+    compute_type: str
+    threads: int
+    _model: Transcriber | None = None
+
+    def get(self) -> Transcriber:
+        if self._model is None:
+            t0 = time.perf_counter()
+            self._model = load_transcriber(
+                self.backend, self.path, self.name, self.device, self.compute_type, self.threads
+            )
+            log.info("loaded %s %s in %.2f s", self.backend, self.name, time.perf_counter() - t0)
+        return self._model
+
+
+def _fresh(path: str, media: str) -> bool:
+    try:
+        return os.stat(path).st_mtime >= os.stat(media).st_mtime
+    except OSError:
+        return False
+
+
+def _report_failure(layout: Layout, item: Item, stage: str, exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, SubvoxError):
+        reason = str(exc)
+    else:
+        traceback.print_exc()
+        reason = f"{item.relpath}: unexpected {type(exc).__name__}: {' '.join(str(exc).split())}"
+    print(f"subvox: {stage}: {reason}", file=sys.__stderr__, flush=True)
+    log.error("%s: %s", stage, reason)
+    record_failure(layout.out, item.stem, item.relpath, stage, reason)
+    return {"source": item.relpath, "status": "failed", "stage": stage, "reason": reason}
+
+
+def _cached(item: Item, layout: Layout) -> bool:
+    """The transcript (and translation) of ``item`` exist for this ASR fingerprint and media."""
+    return _fresh(layout.transcript(item.stem), item.media) and (
+        not layout.translate or _fresh(layout.translation(item.stem), item.media)
+    )
+
+
+def prepare_one(item: Item, layout: Layout, audio_conf: dict[str, Any], tmpdir: str) -> Any:
+    """Probe the media (JSON kept) and decode the chosen audio stream at the model's rate."""
+    info = probe(item.media)
+    info["source"] = item.relpath
+    index = choose_audio_stream(item.media, info, audio_conf["stream"], audio_conf["prefer_languages"])
+    with tempfile.TemporaryDirectory(prefix="subvox-", dir=tmpdir) as tmp:
+        wav = Path(tmp) / "audio.wav"
+        extracted = extract_audio(item.media, wav, index, audio_conf["sample_rate"], audio_conf["channels"])
+        audio, _ = load_wav(wav)
+    info["extracted"] = {"audio_stream": index, **extracted}
+    write_json(layout.probe(item.stem), info)
+    return audio
+
+
+def transcribe_one(item: Item, audio: Any, layout: Layout, asr: dict[str, Any], model: ModelSpec) -> float:
+    """Transcribe (and, if configured, translate) one file; returns its duration in seconds."""
+    asr_model = model.get()
+    decode = dataclasses.replace(DecodeOptions.from_config(asr), task="transcribe")
+    guards, languages = GuardOptions.from_config(asr), LanguageOptions.from_config(asr)
+    try:
+        transcript = transcribe_audio(asr_model, audio, decode, guards, languages)
+        if layout.translate:
+            if not asr_model.multilingual:
+                raise SubvoxError(f"task translate needs a multilingual model; {model.name} is English-only")
+            translation = transcribe_audio(
+                asr_model,
+                audio,
+                dataclasses.replace(decode, task="translate"),
+                guards,
+                languages,
+                regions=regions_of(transcript),
+            )
+            write_json(layout.translation(item.stem), translation.to_dict())
+    except SubvoxError as exc:
+        raise SubvoxError(f"{item.relpath}: {exc}") from exc
+    write_json(layout.transcript(item.stem), transcript.to_dict())
+    return transcript.duration
+
+
+def transcribe_batch(
+    items: list[Item], layout: Layout, config: dict[str, Any], model: ModelSpec, tmpdir: str | None = None
+) -> list[dict[str, Any]]:
+    """Transcribe every file of a batch; failures are recorded per file and never stop the batch."""
+    results = []
+    for k, item in enumerate(items, 1):
+        if is_done(layout, item.stem, item.media):
+            results.append({"source": item.relpath, "status": "skipped"})
+            continue
+        if _cached(item, layout):
+            log.info("[%d/%d] %s: transcript is current", k, len(items), item.relpath)
+            results.append({"source": item.relpath, "status": "cached"})
+            continue
+        stage = "prepare_audio"
+        try:
+            t0 = time.perf_counter()
+            audio = prepare_one(item, layout, config["audio"], tmpdir or tempfile.gettempdir())
+            stage = "transcribe"
+            t1 = time.perf_counter()
+            duration = transcribe_one(item, audio, layout, config["asr"], model)
+            t2 = time.perf_counter()
+        except Exception as exc:  # one file must never cost the others their results
+            results.append(_report_failure(layout, item, stage, exc))
+            continue
+        log.info(
+            "[%d/%d] %s: %.1f s of audio, prepared in %.2f s, transcribed in %.2f s (RTF %.3f)",
+            k,
+            len(items),
+            item.relpath,
+            duration,
+            t1 - t0,
+            t2 - t1,
+            (t2 - t1) / max(duration, 1e-9),
+        )
+        results.append(
+            {
+                "source": item.relpath,
+                "status": "transcribed",
+                "audio_s": round(duration, 3),
+                "prepare_s": round(t1 - t0, 3),
+                "transcribe_s": round(t2 - t1, 3),
+            }
+        )
+    return results
+
+
+def subtitle_one(item: Item, layout: Layout, config: dict[str, Any]) -> dict[str, Any]:
+    """Cues, subtitle files, QA and done-marker for one transcribed file."""
+    conf = config["subtitles"]
+    limits = CueLimits.from_config(conf)
+    transcript = read_json(layout.transcript(item.stem))
+    transcript["source"] = read_json(layout.probe(item.stem))
+    cues = segment_words(transcript["segments"], limits, transcript["duration"])
+    reference_path = Path(item.media).with_suffix(".txt")
+    reference = reference_path.read_text(encoding="utf-8") if reference_path.is_file() else None
+    qa = file_qa(transcript, cues, limits, reference)
+    if conf["sidecar"]["enabled"]:
+        qa["sidecar"] = write_sidecar(cues, item.media, transcript["language"], conf["sidecar"]["overwrite"])
+    outputs = layout.outputs(item.stem)
+    if layout.translate:
+        translation = read_json(layout.translation(item.stem))
+        en_cues = segment_words(translation["segments"], limits, translation["duration"])
+        write_outputs(translation, en_cues, {"srt": outputs.pop("en_srt"), "vtt": outputs.pop("en_vtt")})
+        qa["translation_cues"] = len(en_cues)
+    transcript["qa"] = qa
+    write_outputs(transcript, cues, outputs)
+    write_json(layout.qa(item.stem), {"source": item.relpath, **qa})
+    write_text(layout.done_marker(item.stem), "")
+    clear_failure(layout.out, item.stem)
+    return {"source": item.relpath, "status": "done", "cues": len(cues), "notes": qa["notes"]}
+
+
+def subtitles_batch(
+    items: list[Item], layout: Layout, config: dict[str, Any], transcribed: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Write subtitles for every file the transcribe step did not fail on."""
+    results = []
+    for k, item in enumerate(items, 1):
+        before = transcribed.get(item.relpath, {})
+        if before.get("status") in ("failed", "skipped"):
+            results.append(before)
+            continue
+        try:
+            result = {**before, **subtitle_one(item, layout, config)}
+        except Exception as exc:
+            result = _report_failure(layout, item, "subtitles", exc)
+        log.info(
+            "[%d/%d] %s: %s",
+            k,
+            len(items),
+            item.relpath,
+            f"{result['cues']} cues" if result["status"] == "done" else result["status"],
+        )
+        results.append(result)
+    return results

@@ -1,0 +1,169 @@
+"""Per-file bookkeeping for whole libraries, and the batches that carry the work.
+
+Snakemake builds a job for every declared output: a naive four-rules-per-file layout
+needs ~37 s and ~600 MB just to plan 10,000 files. subvox therefore hands Snakemake
+one job per *batch* of pending files (a model is loaded once per batch) and keeps the
+per-file bookkeeping itself, at the cost of a few ``stat`` calls per file:
+
+* a file is *done* when its done-marker for the current configuration fingerprint
+  exists, is newer than the media file, and every output is present;
+* everything else is *pending* and goes into a batch; a batch's key hashes its members
+  and the fingerprint, so adding one file makes one new batch and redoes nothing;
+* a configuration change gives a new fingerprint, so every file is redone once;
+  transcripts are kept per ASR fingerprint, so a subtitle-only change re-renders
+  subtitles without transcribing again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from subvox import __version__
+from subvox.discover import WORK_DIRNAME
+
+
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """Hashes of everything that shapes a transcript (``asr``) and the subtitles (``subs``)."""
+
+    asr: str
+    subs: str
+
+
+def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fingerprints:
+    """Fingerprints of the configuration sections that change outputs (not resources or paths)."""
+    asr_conf = {k: v for k, v in config["asr"].items() if k not in ("download_root",)}
+    asr = _digest({"subvox": __version__, "audio": config["audio"], "asr": asr_conf, "model": model_identity})
+    subs = _digest({"asr": asr, "subtitles": config["subtitles"]})
+    return Fingerprints(asr, subs)
+
+
+def model_identity(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Cheap identity of model weights (name, size, mtime of the weights file) for fingerprints."""
+    p = Path(path)
+    weights = p / "model.bin" if p.is_dir() else p
+    try:
+        st = weights.stat()
+        return {"name": p.name, "size": st.st_size, "mtime": int(st.st_mtime)}
+    except OSError:
+        return {"name": p.name}  # not staged yet: the models rule creates it before any batch runs
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where every per-file file lives for one output folder and configuration."""
+
+    out: str
+    fingerprints: Fingerprints
+    formats: tuple[str, ...]
+    translate: bool
+
+    @property
+    def work(self) -> str:
+        return f"{self.out}/{WORK_DIRNAME}"
+
+    def outputs(self, stem: str) -> dict[str, str]:
+        paths = {fmt: f"{self.out}/{stem}.{fmt}" for fmt in self.formats}
+        if self.translate:
+            paths.update(en_srt=f"{self.out}/{stem}.en.srt", en_vtt=f"{self.out}/{stem}.en.vtt")
+        return paths
+
+    def probe(self, stem: str) -> str:
+        return f"{self.work}/probe/{stem}.json"
+
+    def transcript(self, stem: str) -> str:
+        return f"{self.work}/transcripts/{self.fingerprints.asr}/{stem}.json"
+
+    def translation(self, stem: str) -> str:
+        return f"{self.work}/transcripts/{self.fingerprints.asr}/{stem}.translation.json"
+
+    def qa(self, stem: str) -> str:
+        return f"{self.work}/qa/{stem}.json"
+
+    def done_marker(self, stem: str) -> str:
+        return f"{self.work}/done/{self.fingerprints.subs}/{stem}.done"
+
+
+def layout_for(config: dict[str, Any], model_path: str) -> Layout:
+    """The layout (paths and fingerprints) of a validated config and its resolved model."""
+    return Layout(
+        os.path.normpath(config["output_dir"]),
+        fingerprints(config, model_identity(model_path)),
+        tuple(config["subtitles"]["formats"]),
+        config["asr"]["task"] == "translate",
+    )
+
+
+def _mtime(path: str) -> float | None:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
+def is_done(layout: Layout, stem: str, media: str) -> bool:
+    """True when ``stem`` has current outputs for this configuration and this media file."""
+    marker = _mtime(layout.done_marker(stem))
+    if marker is None:
+        return False
+    media_mtime = _mtime(media)
+    if media_mtime is not None and media_mtime > marker:
+        return False
+    return all(os.path.exists(p) for p in layout.outputs(stem).values())
+
+
+def plan_batches(stems: list[str], pending: set[str], fp: Fingerprints, batch_size: int) -> tuple[dict, list]:
+    """Split the library into fixed batches; return all of them and the keys that have work.
+
+    Batches are consecutive runs of the sorted library, so a job that re-reads the
+    workflow (a cluster node does) finds the same batch under the same key whatever has
+    finished meanwhile. Only batches with a pending file are requested; inside a job,
+    files that are already done are skipped.
+    """
+    batches: dict[str, list[str]] = {}
+    requested = []
+    ordered = sorted(stems)
+    for i in range(0, len(ordered), batch_size):
+        members = ordered[i : i + batch_size]
+        key = hashlib.sha256("\n".join([fp.subs, *members]).encode()).hexdigest()[:16]
+        batches[key] = members
+        if any(m in pending for m in members):
+            requested.append(key)
+    return batches, requested
+
+
+def batch_results_path(layout: Layout, batch: str) -> str:
+    """Per-file results of the last run of a batch (read for the end-of-run account)."""
+    return f"{layout.work}/batch_results/{batch}.json"
+
+
+def run_account(layout: Layout, batches: list[str], total: int, failed: int) -> str:
+    """One line: files done / failed / skipped, hours of audio and real-time factor of this run."""
+    import json
+
+    processed = audio = seconds = 0.0
+    for key in batches:
+        try:
+            with open(batch_results_path(layout, key), encoding="utf-8") as fh:
+                files = json.load(fh)["files"]
+        except (OSError, ValueError):
+            continue
+        for f in files:
+            if f.get("status") == "done":
+                processed += 1
+                audio += f.get("audio_s", 0.0)
+                seconds += f.get("prepare_s", 0.0) + f.get("transcribe_s", 0.0)
+    skipped = total - int(processed) - failed
+    rtf = f", real-time factor {seconds / audio:.3f}" if audio else ""
+    return (
+        f"{int(processed)} files processed, {failed} failed, {skipped} already done; {audio / 3600:.2f} h of audio{rtf}"
+    )
