@@ -8,13 +8,20 @@ BIN := $(VENV)/bin
 TORCH_INDEX ?=
 PIP_TORCH_ARGS := $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),)
 
-.PHONY: example test venv system-deps lint clean
+.PHONY: example test venv system-deps test-deps lint clean
 
 system-deps:
 	@if command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
 	else echo "subvox needs ffmpeg and ffprobe on PATH (e.g. sudo apt-get install ffmpeg)" >&2; exit 1; fi
+
+# The test suite also starts a real single-node SLURM (Debian's slurm-wlm and munge).
+test-deps:
+	@if command -v slurmctld >/dev/null 2>&1 && command -v munged >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null; \
+	else echo "the SLURM tests need slurm-wlm and munge (root): sudo apt-get install slurm-wlm munge" >&2; fi
 
 $(BIN)/.installed: envs/requirements.txt envs/requirements-dev.txt envs/requirements-openai-whisper.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +40,7 @@ example: venv
 	$(BIN)/snakemake --cores 2 --config input_dir=example/media output_dir=example/output
 	@echo "Subtitles written under example/output/ (e.g. example/output/jfk.srt)"
 
-test: venv
+test: venv test-deps
 	$(BIN)/pytest
 
 lint: venv

@@ -33,8 +33,9 @@ def test_batch_keys_change_with_the_configuration():
 def test_fingerprints_separate_asr_from_subtitle_settings():
     base = validate_config({"input_dir": "i", "output_dir": "o"})
     fp = fingerprints(base, {"name": "m"})
-    subs = fingerprints(validate_config({"input_dir": "i", "output_dir": "o", "subtitles": {"max_cps": 17}}),
-                        {"name": "m"})
+    subs = fingerprints(
+        validate_config({"input_dir": "i", "output_dir": "o", "subtitles": {"max_cps": 17}}), {"name": "m"}
+    )
     asr = fingerprints(validate_config({"input_dir": "i", "output_dir": "o", "asr": {"beam_size": 1}}), {"name": "m"})
     assert subs.asr == fp.asr and subs.subs != fp.subs
     assert asr.asr != fp.asr and asr.subs != fp.subs
