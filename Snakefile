@@ -12,7 +12,6 @@ configfile: "config/config.yaml"
 
 include: "rules/common.smk"
 include: "rules/models.smk"
-include: "rules/transcribe.smk"
 include: "rules/subtitles.smk"
 
 
@@ -26,5 +25,5 @@ onerror:
 
 rule all:
     input:
-        expand(f"{WORK}/batches/{{batch}}.subtitled.json", batch=REQUESTED),
+        expand(f"{WORK}/batches/{{batch}}.json", batch=REQUESTED),
     default_target: True

@@ -83,7 +83,7 @@ def main() -> None:
     )
 
     new_wall, new_rss, out = dry_run(root, config_path)
-    jobs = re.findall(r"^(transcribe|subtitles|all)\s+(\d+)$", out, re.M)
+    jobs = re.findall(r"^(subtitles|all)\s+(\d+)$", out, re.M)
 
     config = load_config(config_path)
     layout = layout_for(config, asr_model(config)[0])
@@ -92,7 +92,7 @@ def main() -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             Path(path).touch()
     done_wall, done_rss, out = dry_run(root, config_path)
-    leftover = re.findall(r"^(transcribe|subtitles)\s+(\d+)$", out, re.M)
+    leftover = re.findall(r"^(subtitles)\s+(\d+)$", out, re.M)
 
     print(f"library: {args.files} files; jobs planned for new files: {dict(jobs)}")
     print("| dry-run | wall s | peak RSS MB | target |")

@@ -1,21 +1,29 @@
-# Readable cues, SRT/VTT/TXT/JSON beside the mirrored input path and per-file QA, per batch.
-# The run summary (summary.tsv, failed.tsv) is written when the run ends (see report_run).
+# One job per batch of pending files: probe, extract, transcribe (model loaded once per
+# job), readable cues, SRT/VTT/TXT/JSON beside the mirrored input path, per-file QA.
+# Planning and per-file bookkeeping: rules/common.smk and subvox/library.py. The run
+# summary (summary.tsv, failed.tsv) is written when the run ends (report_run).
 
 
 rule subtitles:
     input:
-        f"{WORK}/batches/{{batch}}.transcribed.json",
+        media=batch_media,
+        model=ASR_MODEL_PATH,
     output:
-        temp(f"{WORK}/batches/{{batch}}.subtitled.json"),
+        temp(f"{WORK}/batches/{{batch}}.json"),
     params:
         files=batch_items,
         layout=LAYOUT,
+        model_name=ASR_MODEL_NAME,
     log:
         f"{WORK}/logs/subtitles/{{batch}}.log",
+    benchmark:
+        f"{WORK}/benchmarks/subtitles/{{batch}}.tsv"
     threads: RES["subtitles"]["threads"]
+    retries: RES["subtitles"]["retries"]
     resources:
         mem_mb=mem_mb("subtitles"),
         runtime=RES["subtitles"]["runtime"],
+        gpu=RES["subtitles"]["gpu"],
     conda:
         "../envs/subvox.yaml"
     script:

@@ -1,16 +1,19 @@
-"""Rule subtitles: cues, subtitle files and QA for a transcribed batch (failed files stay recorded)."""
+"""Rule subtitles: a batch of files to subtitles with one loaded model (failed files are recorded)."""
 
-from subvox.atomic import read_json, write_json
-from subvox.batch import Item, subtitles_batch
+from subvox.atomic import write_json
+from subvox.batch import Item, ModelSpec, process_batch
 from subvox.errors import SubvoxError
 from subvox.library import batch_results_path
 from subvox.rulescript import run
 
 
 def main(smk):
-    transcribed = {r["source"]: r for r in read_json(smk.input[0])["files"]}
+    asr = smk.config["asr"]
+    model = ModelSpec(
+        asr["backend"], smk.input.model, smk.params.model_name, asr["device"], asr["compute_type"], smk.threads
+    )
     items = [Item(*item) for item in smk.params.files]
-    results = subtitles_batch(items, smk.params.layout, smk.config, transcribed)
+    results = process_batch(items, smk.params.layout, smk.config, model, smk.resources.get("tmpdir"))
     write_json(batch_results_path(smk.params.layout, smk.wildcards.batch), {"files": results})
     failed = [r for r in results if r["status"] == "failed"]
     if failed:

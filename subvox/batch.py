@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,52 +130,6 @@ def transcribe_one(item: Item, audio: Any, layout: Layout, asr: dict[str, Any], 
     return transcript.duration
 
 
-def transcribe_batch(
-    items: list[Item], layout: Layout, config: dict[str, Any], model: ModelSpec, tmpdir: str | None = None
-) -> list[dict[str, Any]]:
-    """Transcribe every file of a batch; failures are recorded per file and never stop the batch."""
-    results = []
-    for k, item in enumerate(items, 1):
-        if is_done(layout, item.stem, item.media):
-            results.append({"source": item.relpath, "status": "skipped"})
-            continue
-        if _cached(item, layout):
-            log.info("[%d/%d] %s: transcript is current", k, len(items), item.relpath)
-            results.append({"source": item.relpath, "status": "cached"})
-            continue
-        stage = "prepare_audio"
-        try:
-            t0 = time.perf_counter()
-            audio = prepare_one(item, layout, config["audio"], tmpdir or tempfile.gettempdir())
-            stage = "transcribe"
-            t1 = time.perf_counter()
-            duration = transcribe_one(item, audio, layout, config["asr"], model)
-            t2 = time.perf_counter()
-        except Exception as exc:  # one file must never cost the others their results
-            results.append(_report_failure(layout, item, stage, exc))
-            continue
-        log.info(
-            "[%d/%d] %s: %.1f s of audio, prepared in %.2f s, transcribed in %.2f s (RTF %.3f)",
-            k,
-            len(items),
-            item.relpath,
-            duration,
-            t1 - t0,
-            t2 - t1,
-            (t2 - t1) / max(duration, 1e-9),
-        )
-        results.append(
-            {
-                "source": item.relpath,
-                "status": "transcribed",
-                "audio_s": round(duration, 3),
-                "prepare_s": round(t1 - t0, 3),
-                "transcribe_s": round(t2 - t1, 3),
-            }
-        )
-    return results
-
-
 def subtitle_one(item: Item, layout: Layout, config: dict[str, Any]) -> dict[str, Any]:
     """Cues, subtitle files, QA and done-marker for one transcribed file."""
     conf = config["subtitles"]
@@ -201,26 +156,62 @@ def subtitle_one(item: Item, layout: Layout, config: dict[str, Any]) -> dict[str
     return {"source": item.relpath, "status": "done", "cues": len(cues), "notes": qa["notes"]}
 
 
-def subtitles_batch(
-    items: list[Item], layout: Layout, config: dict[str, Any], transcribed: dict[str, dict[str, Any]]
+def _timed(fn: Any, *args: Any) -> tuple[Any, float]:
+    t0 = time.perf_counter()
+    return fn(*args), time.perf_counter() - t0
+
+
+def process_batch(
+    items: list[Item], layout: Layout, config: dict[str, Any], model: ModelSpec, tmpdir: str | None = None
 ) -> list[dict[str, Any]]:
-    """Write subtitles for every file the transcribe step did not fail on."""
-    results = []
-    for k, item in enumerate(items, 1):
-        before = transcribed.get(item.relpath, {})
-        if before.get("status") in ("failed", "skipped"):
-            results.append(before)
-            continue
-        try:
-            result = {**before, **subtitle_one(item, layout, config)}
-        except Exception as exc:
-            result = _report_failure(layout, item, "subtitles", exc)
-        log.info(
-            "[%d/%d] %s: %s",
-            k,
-            len(items),
-            item.relpath,
-            f"{result['cues']} cues" if result["status"] == "done" else result["status"],
-        )
-        results.append(result)
-    return results
+    """Subtitle every pending file of a batch; each file is isolated from the others' failures.
+
+    Files already done are skipped; a current transcript is reused (subtitle settings
+    changed); otherwise the file is probed and decoded (the next file is decoded in the
+    background while this one is transcribed), transcribed, and its subtitles written.
+    """
+    tmpdir = tmpdir or tempfile.gettempdir()
+    todo = [i for i in items if not is_done(layout, i.stem, i.media)]
+    needs_asr = [i for i in todo if not _cached(i, layout)]
+    results = [{"source": i.relpath, "status": "skipped"} for i in items if i not in todo]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare") as pool:
+
+        def prefetch(i: int) -> None:
+            if i < len(needs_asr):
+                prepared[needs_asr[i]] = pool.submit(_timed, prepare_one, needs_asr[i], layout, config["audio"], tmpdir)
+
+        prepared: dict[Item, Any] = {}
+        prefetch(0)
+        for k, item in enumerate(todo, 1):
+            result: dict[str, Any] = {"source": item.relpath, "status": "cached"}
+            stage = "prepare_audio"
+            try:
+                if item in prepared:
+                    future = prepared.pop(item)
+                    prefetch(needs_asr.index(item) + 1)
+                    audio, prepare_s = future.result()
+                    stage = "transcribe"
+                    t1 = time.perf_counter()
+                    duration = transcribe_one(item, audio, layout, config["asr"], model)
+                    del audio
+                    t2 = time.perf_counter()
+                    result = {
+                        "source": item.relpath,
+                        "status": "transcribed",
+                        "audio_s": round(duration, 3),
+                        "prepare_s": round(prepare_s, 3),
+                        "transcribe_s": round(t2 - t1, 3),
+                    }
+                stage = "subtitles"
+                result = {**result, **subtitle_one(item, layout, config)}
+            except Exception as exc:  # one file must never cost the others their results
+                results.append(_report_failure(layout, item, stage, exc))
+                continue
+            rtf = (
+                f", RTF {result['transcribe_s'] / max(result['audio_s'], 1e-9):.3f}"
+                if "transcribe_s" in result
+                else " (transcript reused)"
+            )
+            log.info("[%d/%d] %s: %s cues%s", k, len(todo), item.relpath, result["cues"], rtf)
+            results.append(result)
+    return sorted(results, key=lambda r: r["source"])

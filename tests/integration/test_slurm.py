@@ -95,6 +95,5 @@ def test_slurm_run_matches_local_run_and_jobs_are_in_the_queue(cluster, media, t
 
     jobs = cluster.jobs()
     finished = [j for j in jobs if j["state"] == "COMPLETED"]
-    assert len(finished) >= 4, jobs  # 2 batches x (transcribe, subtitles)
-    comments = " ".join(j["comment"] for j in finished)
-    assert "transcribe" in comments and "subtitles" in comments, jobs
+    assert len(finished) >= 2, jobs  # 3 files in batches of 2: two batch jobs
+    assert all("subtitles" in j["comment"] for j in finished), jobs

@@ -16,7 +16,7 @@ def test_defaults_are_filled_in_nested_sections():
     assert config["asr"]["vad"]["enabled"] is True
     assert config["audio"]["sample_rate"] == 16000
     assert "mp4" in config["discovery"]["extensions"]
-    assert config["resources"]["transcribe"]["threads"] >= 1
+    assert config["resources"]["subtitles"]["threads"] >= 1
 
 
 def test_bundled_config_is_valid():

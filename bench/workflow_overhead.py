@@ -1,0 +1,128 @@
+"""Workflow overhead: wall time of a full subvox run vs. the pure inference it contains.
+
+    .venv/bin/python bench/workflow_overhead.py [--clips 20] [--seconds 5] [--model tiny.en]
+
+Makes N clips of about S seconds cut from the bundled real speech, then measures
+  * pure inference: one process loads the backend once and transcribes every clip
+    (audio decoding included), the least any tool must do;
+  * the workflow: `snakemake --cores 2` on the same folder from scratch (planning, jobs,
+    probing, subtitles, QA, summary included).
+Prints both and their ratio (issue 5 target: <= 1.25 for 20 clips of ~5 s with tiny.en).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from subvox import models  # noqa: E402
+from subvox.asr import DecodeOptions, load_transcriber  # noqa: E402
+from subvox.media import extract_audio, load_wav  # noqa: E402
+from subvox.transcribe import transcribe_audio  # noqa: E402
+
+SOURCES = [
+    "example/media/jfk.flac",
+    "tests/data/audio/coqui_LJ001-0003.flac",
+    "tests/data/audio/coqui_LJ001-0004.flac",
+    "tests/data/audio/lhotse_ami_ES2011a_40s-46s.wav",
+]
+
+
+def make_clips(folder: Path, n: int, seconds: float) -> list[Path]:
+    clips = []
+    for i in range(n):
+        src = REPO / SOURCES[i % len(SOURCES)]
+        start = (i // len(SOURCES)) * 0.7 % 4
+        dst = folder / f"clip{i:02d}.flac"
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-loglevel",
+                "error",
+                "-y",
+                "-ss",
+                f"{start:.2f}",
+                "-t",
+                str(seconds),
+                "-i",
+                str(src),
+                str(dst),
+            ],
+            check=True,
+        )
+        clips.append(dst)
+    return clips
+
+
+def pure_inference(clips: list[Path], model: str, tmp: Path) -> float:
+    t0 = time.perf_counter()
+    transcriber = load_transcriber("faster-whisper", str(models.ct2_source(model, "models")), model, threads=2)
+    for clip in clips:
+        extract_audio(clip, tmp / "a.wav")
+        transcribe_audio(transcriber, load_wav(tmp / "a.wav")[0], DecodeOptions())
+    return time.perf_counter() - t0
+
+
+def workflow(media: Path, work: Path, model: str) -> float:
+    config = work / "config.yaml"
+    config.write_text(
+        yaml.safe_dump({"input_dir": str(media), "output_dir": str(work / "out"), "asr": {"model": model}})
+    )
+    t0 = time.perf_counter()
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "snakemake"),
+            "-s",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(work),
+            "--configfile",
+            str(config),
+            "--cores",
+            "2",
+            "--quiet",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clips", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--model", default="tiny.en")
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="subvox-overhead-"))
+    media = tmp / "media"
+    media.mkdir()
+    clips = make_clips(media, args.clips, args.seconds)
+    pure, flow = [], []
+    for r in range(args.repeats):  # interleaved, so both see the same machine state
+        pure.append(pure_inference(clips, args.model, tmp))
+        work = tmp / f"run{r}"
+        work.mkdir()
+        flow.append(workflow(media, work, args.model))
+    shutil.rmtree(tmp, ignore_errors=True)
+    p, f = sorted(pure)[len(pure) // 2], sorted(flow)[len(flow) // 2]
+    print(f"{args.clips} clips of {args.seconds:g} s, faster-whisper {args.model}, median of {args.repeats}")
+    print(f"pure inference (load once + decode + transcribe): {p:.2f} s  [{min(pure):.2f}, {max(pure):.2f}]")
+    print(f"workflow (snakemake --cores 2, from scratch):      {f:.2f} s  [{min(flow):.2f}, {max(flow):.2f}]")
+    print(f"overhead ratio: {f / p:.2f}  (target <= 1.25)")
+
+
+if __name__ == "__main__":
+    main()
