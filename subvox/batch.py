@@ -57,6 +57,11 @@ class ModelSpec:
 
     def get(self) -> Transcriber:
         if self._model is None:
+            if not os.path.exists(self.path):  # e.g. models_dir not copied to an offline node
+                raise SubvoxError(
+                    f"model {self.name!r} not found at {self.path}; stage it first with: snakemake -c1 models"
+                    " (on a machine with internet add --config offline=false), then copy models_dir to the nodes"
+                )
             t0 = time.perf_counter()
             self._model = load_transcriber(
                 self.backend, self.path, self.name, self.device, self.compute_type, self.threads
