@@ -97,3 +97,13 @@ def test_checkpoint_loader_refuses_pickled_code(tmp_path, monkeypatch):
 def test_not_a_whisper_folder_is_rejected(tmp_path):
     with pytest.raises(SubvoxError, match=r"no model\.bin"):
         convert(tmp_path, tmp_path / "x.pt")
+
+
+def test_cli_converts_and_reports_errors_in_one_line(tiny_dir, tmp_path, capsys):
+    from subvox.cli import main
+
+    assert main(["convert-model", str(tiny_dir), str(tmp_path / "t.pt")]) == 0
+    assert (tmp_path / "t.pt").stat().st_size > 30_000_000
+    assert main(["fetch-model", "large-v3", str(tmp_path / "x")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("subvox: model 'large-v3' is not available offline") and err.count("\n") == 1
