@@ -92,6 +92,28 @@ def copy(src: Path, dst: Path) -> Path:
     return dst
 
 
+def two_tracks(first: Path, second: Path, dst: Path, languages: tuple[str, str] = ("ger", "eng")) -> Path:
+    """A container with two language-tagged audio tracks (FLAC), as films with dubs have."""
+    ffmpeg(
+        "-i",
+        str(first),
+        "-i",
+        str(second),
+        "-map",
+        "0:a",
+        "-map",
+        "1:a",
+        "-c:a",
+        "flac",
+        "-metadata:s:a:0",
+        f"language={languages[0]}",
+        "-metadata:s:a:1",
+        f"language={languages[1]}",
+        str(dst),
+    )
+    return dst
+
+
 def write_config(workdir: Path, **config: Any) -> Path:
     path = workdir / "config.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")

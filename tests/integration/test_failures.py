@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from subvox.wer import wer
-from tests.helpers import clip, copy, ffmpeg, make_audio, make_video, snakemake, synth, write_config
+from tests.helpers import clip, copy, ffmpeg, make_audio, make_video, snakemake, synth, two_tracks, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -55,23 +55,7 @@ def library(tmp_path_factory):
     make_audio(speech, media / "odd" / "surround 5.1.wav", "-ar", "48000", "-ac", "6")
     make_audio(speech, media / "odd" / "blip.wav", "-t", "0.4")
     synth(media / "odd" / "hour of silence.flac", "anullsrc=r=16000:cl=mono", 3600)
-    ffmpeg(
-        "-i",
-        str(clip("leopard_test_de").path),
-        "-i",
-        str(speech),
-        "-map",
-        "0:a",
-        "-map",
-        "1:a",
-        "-c:a",
-        "flac",
-        "-metadata:s:a:0",
-        "language=ger",
-        "-metadata:s:a:1",
-        "language=eng",
-        str(media / "odd" / "two tracks.mkv"),
-    )
+    two_tracks(clip("leopard_test_de").path, speech, str(media / "odd" / "two tracks.mkv"))
     copy(speech, media / "dup" / "clip.flac")
     make_audio(speech, media / "dup" / "clip.mp3")
     (media / "odd" / "loop").symlink_to(media / "odd")

@@ -78,8 +78,10 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_outputs(media, tmp_path):
         if name not in ("summary.tsv", "failed.tsv"):
             assert content == expected[name], f"{name} exists but is not the complete output"
 
+    finished = {p: p.stat().st_mtime_ns for p in (work / "out" / "set").glob("*.srt")}
     snakemake(work, "--unlock")
     snakemake(work, cores=1)
+    assert {p: p.stat().st_mtime_ns for p in finished} == finished, "the rerun redid finished files"
     final, hidden = outputs(work / "out")
     assert final == expected, "rerun after SIGKILL must equal an uninterrupted run byte for byte"
     assert hidden == []

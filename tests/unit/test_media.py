@@ -5,7 +5,7 @@ import pytest
 
 from subvox.errors import SubvoxError
 from subvox.media import choose_audio_stream, extract_audio, load_wav, probe
-from tests.helpers import clip, ffmpeg, make_audio, make_video
+from tests.helpers import clip, ffmpeg, make_audio, make_video, two_tracks
 
 
 @pytest.fixture(scope="module")
@@ -49,23 +49,7 @@ def test_extract_resamples_to_16k_mono_and_keeps_duration(tmp_path, jfk):
 def test_extract_picks_stream_by_language(tmp_path, jfk):
     de = clip("leopard_test_de")
     multi = tmp_path / "multi.mkv"
-    ffmpeg(
-        "-i",
-        str(de.path),
-        "-i",
-        str(jfk.path),
-        "-map",
-        "0:a",
-        "-map",
-        "1:a",
-        "-c:a",
-        "flac",
-        "-metadata:s:a:0",
-        "language=ger",
-        "-metadata:s:a:1",
-        "language=eng",
-        str(multi),
-    )
+    two_tracks(de.path, jfk.path, str(multi))
     info = probe(multi)
     assert [s["language"] for s in info["streams"]] == ["ger", "eng"]
     assert choose_audio_stream(multi, info, 0, ["eng"]) == 1
