@@ -26,6 +26,8 @@ from subvox.failures import clear_failure, record_failure
 from subvox.guards import GuardOptions
 from subvox.library import Layout, is_done
 from subvox.media import choose_audio_stream, extract_audio, load_wav, probe
+from subvox.models import sha256_file
+from subvox.provenance import model_provenance, software
 from subvox.qa import file_qa
 from subvox.segment import CueLimits, segment_words
 from subvox.subtitles import write_outputs, write_sidecar
@@ -100,6 +102,7 @@ def prepare_one(item: Item, layout: Layout, audio_conf: dict[str, Any], tmpdir: 
     """Probe the media (JSON kept) and decode the chosen audio stream at the model's rate."""
     info = probe(item.media)
     info["source"] = item.relpath
+    info["sha256"] = sha256_file(item.media)
     index = choose_audio_stream(item.media, info, audio_conf["stream"], audio_conf["prefer_languages"])
     with tempfile.TemporaryDirectory(prefix="subvox-", dir=tmpdir) as tmp:
         wav = Path(tmp) / "audio.wav"
@@ -131,7 +134,13 @@ def transcribe_one(item: Item, audio: Any, layout: Layout, asr: dict[str, Any], 
             write_json(layout.translation(item.stem), translation.to_dict())
     except SubvoxError as exc:
         raise SubvoxError(f"{item.relpath}: {exc}") from exc
-    write_json(layout.transcript(item.stem), transcript.to_dict())
+    record = transcript.to_dict()
+    record["provenance"] = {
+        "model": model_provenance(model.path, model.name, model.backend),
+        "software": software(),
+        "fingerprints": {"asr": layout.fingerprints.asr, "subtitles": layout.fingerprints.subs},
+    }
+    write_json(layout.transcript(item.stem), record)
     return transcript.duration
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pysrt
 import pytest
 
+from subvox import models
 from subvox.wer import wer
 from tests.helpers import check_cues, clip, copy, make_audio, make_video, snakemake, write_config
 
@@ -164,6 +166,24 @@ def test_json_carries_language_model_and_decode_options(run, library):
     assert data["source"]["source"] == "talks/jfk speech.mp4"
     assert data["source"]["video_streams"] == 1
     assert str(out) not in json.dumps(data), "no absolute paths inside outputs"
+
+
+def test_provenance_names_the_exact_input_and_model_bytes(run, library, models_dir):
+    _, out, backend = run
+    root, _ = library
+    data = load(out, "talks/jfk speech")
+    media = root / "talks" / "jfk speech.mp4"
+    assert data["source"]["sha256"] == hashlib.sha256(media.read_bytes()).hexdigest()
+    prov = data["provenance"]
+    weights = (
+        models.ct2_source("tiny.en", models_dir) / "model.bin"
+        if backend == "faster-whisper"
+        else models.openai_checkpoint(models_dir, "tiny.en")
+    )
+    assert prov["model"]["sha256"] == hashlib.sha256(weights.read_bytes()).hexdigest()
+    assert prov["model"]["backend"] == backend
+    assert prov["software"]["subvox"] and prov["software"]["ffmpeg"]
+    assert set(prov["fingerprints"]) == {"asr", "subtitles"}
 
 
 def test_english_wer_is_at_most_ten_percent(run, library):
