@@ -16,12 +16,13 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
 	else echo "subvox needs ffmpeg and ffprobe on PATH (e.g. sudo apt-get install ffmpeg)" >&2; exit 1; fi
 
-# The test suite also starts a real single-node SLURM (Debian's slurm-wlm and munge).
+# The test suite also starts a real single-node SLURM (Debian's slurm-wlm and munge) and
+# opens the HTML report in headless Chromium.
 test-deps:
-	@if command -v slurmctld >/dev/null 2>&1 && command -v munged >/dev/null 2>&1; then :; \
+	@if command -v slurmctld >/dev/null 2>&1 && command -v munged >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null; \
-	else echo "the SLURM tests need slurm-wlm and munge (root): sudo apt-get install slurm-wlm munge" >&2; fi
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge chromium >/dev/null; \
+	else echo "the tests need slurm-wlm, munge and chromium (root): sudo apt-get install slurm-wlm munge chromium" >&2; fi
 
 $(BIN)/.installed: envs/requirements.txt envs/requirements-dev.txt envs/requirements-openai-whisper.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -67,6 +67,11 @@ def batch_items(wildcards):
     return [(s, os.path.join(INPUT, MEDIA[s]), MEDIA[s]) for s in BATCHES[wildcards.batch]]
 
 
+def library_files(wildcards):
+    """(stem, media path, path relative to input_dir) of every file of the library."""
+    return [(s, os.path.join(INPUT, MEDIA[s]), MEDIA[s]) for s in sorted(MEDIA)]
+
+
 def mem_mb(rule):
     """Memory request per attempt: a job killed for memory is retried with more."""
     return lambda wildcards, attempt: RES[rule]["mem_mb"] * attempt

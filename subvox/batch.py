@@ -209,6 +209,14 @@ def process_batch(
                     duration = transcribe_one(item, audio, layout, config["asr"], model)
                     del audio
                     t2 = time.perf_counter()
+                    write_json(
+                        layout.timing(item.stem),
+                        {
+                            "audio_s": round(duration, 3),
+                            "prepare_s": round(prepare_s, 3),
+                            "transcribe_s": round(t2 - t1, 3),
+                        },
+                    )
                     result = {
                         "source": item.relpath,
                         "status": "transcribed",

@@ -89,6 +89,10 @@ class Layout:
     def qa(self, stem: str) -> str:
         return f"{self.work}/qa/{stem}.json"
 
+    def timing(self, stem: str) -> str:
+        """Measured times of the last transcription (kept apart: outputs stay byte-identical)."""
+        return f"{self.work}/timing/{stem}.json"
+
     def done_marker(self, stem: str) -> str:
         return f"{self.work}/done/{self.fingerprints.subs}/{stem}.done"
 

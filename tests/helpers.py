@@ -126,14 +126,14 @@ def snakemake(
     """Run the real workflow with ``workdir`` as working directory."""
     cmd = [
         SNAKEMAKE,
+        "--configfile",  # first: it takes several values, so targets must not follow it
+        str(config or workdir / "config.yaml"),
         "-s",
         str(REPO / "Snakefile"),
         "--directory",
         str(workdir),
         "--cores",
         str(cores),
-        "--configfile",
-        str(config or workdir / "config.yaml"),
         *args,
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)

@@ -1,0 +1,133 @@
+"""Reproducible dataset processing: byte-identical reruns, the dataset manifest, the HTML report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import wave
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.helpers import REPO, clip, copy, make_video, snakemake, write_config
+
+pytestmark = pytest.mark.slow
+
+CLIPS = {
+    "talks/jfk.mp4": "jfk",
+    "read/LJ001-0001.flac": "LJ001-0001",
+    "read/LJ001-0003.flac": "coqui_LJ001-0003",
+    "read/LJ001-0004.flac": "coqui_LJ001-0004",
+    "meeting/ami.wav": "lhotse_ami",
+}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("repro")
+    media = base / "media"
+    for rel, name in CLIPS.items():
+        if rel.endswith(".mp4"):
+            make_video(clip(name).path, media / rel)
+        else:
+            copy(clip(name).path, media / rel)
+    outs = []
+    for run in ("first", "second"):
+        work = base / run
+        work.mkdir()
+        write_config(
+            work,
+            input_dir=str(media),
+            output_dir=str(work / "out"),
+            models_dir=str(base / "models"),
+            dataset={"splits": {"train": 0.6, "dev": 0.2, "test": 0.2}},
+        )
+        snakemake(work, "all", "dataset", "report")
+        outs.append(work / "out")
+    return media, outs
+
+
+def contents(out: Path) -> dict[str, bytes]:
+    """Every output a dataset user keeps (logs, timings and the report's speed figures excluded)."""
+    keep = {}
+    for p in sorted(out.rglob("*")):
+        rel = p.relative_to(out)
+        if (p.is_file() and rel.parts[0] not in ("_subvox", "report.html")) or (
+            p.is_file() and rel.parts[:2] in (("_subvox", "qa"), ("_subvox", "probe"), ("_subvox", "transcripts"))
+        ):
+            keep[str(rel)] = p.read_bytes()
+    return keep
+
+
+def test_two_runs_are_byte_identical(runs):
+    _, (first, second) = runs
+    a, b = contents(first), contents(second)
+    assert set(a) == set(b)
+    assert len([k for k in a if k.endswith(".wav")]) >= 5, "dataset audio cuts are compared too"
+    different = [k for k in a if a[k] != b[k]]
+    assert different == []
+
+
+def manifest(out: Path, name: str = "manifest.jsonl") -> list[dict]:
+    return [json.loads(line) for line in (out / "subvox-dataset" / name).read_text(encoding="utf-8").splitlines()]
+
+
+def test_manifest_validates_and_audio_matches_start_end(runs):
+    _, (out, _) = runs
+    schema = yaml.safe_load((REPO / "config" / "schema" / "dataset.schema.yaml").read_text())
+    rows = manifest(out)
+    assert len(rows) >= 8
+    for row in rows:
+        jsonschema.validate(row, schema)
+        with wave.open(str(out / "subvox-dataset" / row["audio"])) as wf:
+            assert wf.getframerate() == 16000 and wf.getnchannels() == 1
+            assert wf.getnframes() == row["audio_samples"]
+            assert abs(wf.getnframes() / 16000 - (row["end"] - row["start"])) <= 1 / 16000 + 1e-6
+    assert {r["source"] for r in rows} == set(CLIPS)
+
+
+def test_splits_never_divide_a_source_and_cover_the_manifest(runs):
+    _, (out, _) = runs
+    rows = manifest(out)
+    by_split = {name: manifest(out, f"{name}.jsonl") for name in ("train", "dev", "test")}
+    assert sorted(json.dumps(r, sort_keys=True) for s in by_split.values() for r in s) == sorted(
+        json.dumps(r, sort_keys=True) for r in rows
+    )
+    for source in CLIPS:
+        assert len({r["split"] for r in rows if r["source"] == source}) == 1
+
+
+def test_report_has_one_waveform_per_file_and_opens_in_headless_chromium(runs, tmp_path):
+    _, (out, _) = runs
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count('<img class="waveform"') == len(CLIPS)
+    assert page.count('<img class="run-plot"') == 1
+    assert "http://" not in page and "https://" not in page, "the report must open offline"
+    chromium = shutil.which("chromium")
+    assert chromium, "chromium is installed by `make test` (apt-get install chromium)"
+    shot = tmp_path / "report.png"
+    proc = subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1200,2000",
+            f"--screenshot={shot}",
+            (out / "report.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert shot.stat().st_size > 20_000
+    assert "Uncaught" not in proc.stderr and "ERR_FILE_NOT_FOUND" not in proc.stderr
