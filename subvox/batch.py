@@ -25,7 +25,7 @@ from subvox.errors import SubvoxError
 from subvox.failures import clear_failure, record_failure
 from subvox.guards import GuardOptions
 from subvox.library import Layout, is_done
-from subvox.media import choose_audio_stream, extract_audio, load_wav, probe
+from subvox.media import choose_audio_stream, extract_audio, open_pcm, probe
 from subvox.models import sha256_file
 from subvox.provenance import model_provenance, software
 from subvox.qa import file_qa
@@ -107,7 +107,9 @@ def prepare_one(item: Item, layout: Layout, audio_conf: dict[str, Any], tmpdir: 
     with tempfile.TemporaryDirectory(prefix="subvox-", dir=tmpdir) as tmp:
         wav = Path(tmp) / "audio.wav"
         extracted = extract_audio(item.media, wav, index, audio_conf["sample_rate"], audio_conf["channels"])
-        audio, _ = load_wav(wav)
+        # a memory map stays readable after the temporary file is removed (Linux keeps the
+        # pages until the map is dropped), so long recordings are never held in RAM whole
+        audio, _ = open_pcm(wav)
     info["extracted"] = {"audio_stream": index, **extracted}
     write_json(layout.probe(item.stem), info)
     return audio
@@ -119,7 +121,7 @@ def transcribe_one(item: Item, audio: Any, layout: Layout, asr: dict[str, Any], 
     decode = dataclasses.replace(DecodeOptions.from_config(asr), task="transcribe")
     guards, languages = GuardOptions.from_config(asr), LanguageOptions.from_config(asr)
     try:
-        transcript = transcribe_audio(asr_model, audio, decode, guards, languages)
+        transcript = transcribe_audio(asr_model, audio, decode, guards, languages, chunk_s=asr["chunk_s"])
         if layout.translate:
             if not asr_model.multilingual:
                 raise SubvoxError(f"task translate needs a multilingual model; {model.name} is English-only")

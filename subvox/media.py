@@ -155,6 +155,19 @@ def extract_audio(
     return {"samples": frames, "duration": frames / sample_rate, "sample_rate": sample_rate}
 
 
+def open_pcm(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
+    """Memory-map a mono 16-bit PCM WAV written by ``extract_audio``: nothing is read into RAM
+    until a slice is used, so long recordings cost little memory."""
+    with wave.open(os.fspath(path), "rb") as wf:
+        if wf.getsampwidth() != 2 or wf.getnchannels() != 1:
+            raise SubvoxError(f"{path}: expected mono 16-bit PCM WAV")
+        rate, frames = wf.getframerate(), wf.getnframes()
+    offset = os.path.getsize(path) - frames * 2  # ffmpeg writes the data chunk last
+    if frames == 0:
+        return np.zeros(0, dtype=np.int16), rate
+    return np.memmap(path, dtype="<i2", mode="r", offset=offset, shape=(frames,)), rate
+
+
 def load_wav(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
     """Read a 16-bit PCM WAV as float32 in [-1, 1) (mono: 1-D) plus its rate."""
     with wave.open(os.fspath(path), "rb") as wf:

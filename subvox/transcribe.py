@@ -138,6 +138,47 @@ def plan_regions(
     )
 
 
+def as_float(samples: np.ndarray) -> np.ndarray:
+    """float32 in [-1, 1) from int16 PCM (e.g. a memory-mapped file) or float audio."""
+    if samples.dtype == np.int16:
+        return samples.astype(np.float32) / 32768.0
+    return np.asarray(samples, dtype=np.float32)
+
+
+def plan_chunks(audio: np.ndarray, chunk_s: float | None, search_s: float = 20.0) -> list[tuple[int, int]]:
+    """Cut a long recording into pieces of at most ``chunk_s`` seconds, each cut in a pause.
+
+    Only the last ``search_s`` seconds before each cut are examined (Silero VAD), so memory
+    does not grow with the length of the file. Without a pause there, the cut falls at the
+    limit. ``None`` or a file shorter than ``chunk_s``: one piece.
+    """
+    n = len(audio)
+    limit = int(chunk_s * SAMPLE_RATE) if chunk_s else n
+    if n <= limit:
+        return [(0, n)]
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    chunks, start = [], 0
+    search = min(int(search_s * SAMPLE_RATE), limit // 2)  # every piece keeps at least half the limit
+    while n - start > limit:
+        lo, hi = start + limit - search, start + limit
+        speech = get_speech_timestamps(as_float(audio[lo:hi]), VadOptions(min_silence_duration_ms=200, speech_pad_ms=0))
+        edges = [0, *[e for c in speech for e in (c["start"], c["end"])], hi - lo]
+        gaps = [(edges[i + 1] - edges[i], (edges[i] + edges[i + 1]) // 2) for i in range(0, len(edges) - 1, 2)]
+        width, middle = max(gaps)
+        cut = lo + middle if width > 0 else hi
+        chunks.append((start, cut))
+        start = cut
+    chunks.append((start, n))
+    return chunks
+
+
+def _prompt_tail(segments: list[Any], words: int = 40) -> str | None:
+    """The end of what was said so far: context for the next piece, as Whisper uses it."""
+    text = " ".join(s.text for s in segments[-5:]).split()
+    return " ".join(text[-words:]) or None
+
+
 def transcribe_audio(
     model: Transcriber,
     audio: np.ndarray,
@@ -145,21 +186,35 @@ def transcribe_audio(
     guards: GuardOptions | None = None,
     lang_opts: LanguageOptions | None = None,
     regions: list[Window] | None = None,
+    chunk_s: float | None = None,
 ) -> Transcript:
     """Transcribe 16 kHz mono audio, handling languages per region and dropping hallucinations.
 
-    ``regions`` reuses a previous pass's languages (e.g. to translate what was transcribed).
+    ``audio`` may be int16 PCM (a memory map of the extracted file): long recordings are
+    cut into ``chunk_s`` pieces at pauses and only one piece at a time is converted and
+    decoded, so memory stays flat with file length; each piece gets the end of the
+    previous text as its prompt. ``regions`` reuses a previous pass's regions (to
+    translate exactly what was transcribed).
     """
     guards = guards or GuardOptions()
     lang_opts = lang_opts or LanguageOptions()
     duration = len(audio) / SAMPLE_RATE
     if regions is None:
-        regions = plan_regions(model, audio, decode, lang_opts)
+        regions = []
+        for a, b in plan_chunks(audio, chunk_s):
+            regions += [
+                Window(a + r.start, a + r.end, r.language, r.probability)
+                for r in plan_regions(model, as_float(audio[a:b]), decode, lang_opts)
+            ]
 
-    segments = []
-    spans = []
+    segments: list[Any] = []
+    spans: list[dict[str, Any]] = []
     for r in regions:
-        part = model.transcribe(audio[r.start : r.end], dataclasses.replace(decode, language=r.language or None))
+        prompt = decode.initial_prompt
+        if segments and decode.condition_on_previous_text and spans and spans[-1]["language"] == r.language:
+            prompt = _prompt_tail(segments) or prompt
+        options = dataclasses.replace(decode, language=r.language or None, initial_prompt=prompt)
+        part = model.transcribe(as_float(audio[r.start : r.end]), options)
         offset = r.start / SAMPLE_RATE
         for seg in part.segments:
             seg.start += offset
@@ -170,19 +225,27 @@ def transcribe_audio(
         segments.extend(part.segments)
         lang = r.language or part.language
         prob = r.probability if r.language else part.language_probability
-        spans.append(
-            {
-                "language": lang,
-                "probability": round(prob, 4),
-                "start": round(r.start / SAMPLE_RATE, 3),
-                "end": round(r.end / SAMPLE_RATE, 3),
-            }
-        )
+        r.language, r.probability = lang, prob
+        span = {
+            "language": lang,
+            "probability": round(prob, 4),
+            "start": round(r.start / SAMPLE_RATE, 3),
+            "end": round(r.end / SAMPLE_RATE, 3),
+        }
+        if spans and spans[-1]["language"] == lang:  # pieces of one language read as one region
+            last = spans[-1]
+            weight = (last["end"] - last["start"], span["end"] - span["start"])
+            last["probability"] = round(
+                (last["probability"] * weight[0] + prob * weight[1]) / max(sum(weight), 1e-9), 4
+            )
+            last["end"] = span["end"]
+        else:
+            spans.append(span)
     for i, seg in enumerate(segments):
         seg.id = i
     kept, events = apply_guards(segments, guards)
     main = max(spans, key=lambda s: s["end"] - s["start"])
-    return Transcript(
+    transcript = Transcript(
         language=main["language"] if decode.task == "transcribe" else "en",
         language_probability=main["probability"],
         duration=duration,
@@ -193,11 +256,10 @@ def transcribe_audio(
         languages=spans,
         guards=events,
     )
+    transcript.regions = regions
+    return transcript
 
 
 def regions_of(transcript: Transcript) -> list[Window]:
-    """The language regions a transcript was made with, as sample ranges."""
-    return [
-        Window(round(s["start"] * SAMPLE_RATE), round(s["end"] * SAMPLE_RATE), s["language"], s["probability"])
-        for s in transcript.languages
-    ]
+    """The regions (pieces and languages) a transcript was made with, as sample ranges."""
+    return [Window(r.start, r.end, r.language, r.probability) for r in transcript.regions]

@@ -65,6 +65,7 @@ class Transcript:
     options: dict[str, Any]
     languages: list[dict[str, Any]] = field(default_factory=list)  # per region, in time order
     guards: list[dict[str, Any]] = field(default_factory=list)  # hallucinations dropped/trimmed
+    regions: list[Any] = field(default_factory=list, repr=False)  # pieces decoded (not serialised)
 
     def to_dict(self) -> dict[str, Any]:
         return {
