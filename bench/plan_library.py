@@ -30,7 +30,6 @@ sys.path.insert(0, str(REPO))
 from subvox.config import load_config  # noqa: E402
 from subvox.discover import discover_media  # noqa: E402
 from subvox.library import layout_for  # noqa: E402
-from subvox.models import asr_model  # noqa: E402
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 
@@ -86,7 +85,7 @@ def main() -> None:
     jobs = re.findall(r"^(subtitles|all)\s+(\d+)$", out, re.M)
 
     config = load_config(config_path)
-    layout = layout_for(config, asr_model(config)[0])
+    layout = layout_for(config)
     for item in discover_media(config["input_dir"], output_dir=config["output_dir"], **config["discovery"]):
         for path in [*layout.outputs(item.stem).values(), layout.done_marker(item.stem)]:
             Path(path).parent.mkdir(parents=True, exist_ok=True)

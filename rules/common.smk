@@ -1,5 +1,6 @@
 import os
 import sys
+import time
 
 from snakemake.exceptions import WorkflowError
 
@@ -16,6 +17,7 @@ try:
 except SubvoxError as exc:
     raise WorkflowError(str(exc)) from None
 
+RUN_START = time.time()
 INPUT = os.path.normpath(config["input_dir"])
 OUT = os.path.normpath(config["output_dir"])
 WORK = f"{OUT}/{WORK_DIRNAME}"
@@ -47,7 +49,7 @@ except SubvoxError as exc:
     raise WorkflowError(str(exc)) from None
 
 # Per-file bookkeeping (see subvox/library.py): only pending files go into batches.
-LAYOUT = library.layout_for(config, ASR_MODEL_PATH)
+LAYOUT = library.layout_for(config)
 PENDING = {s for s in MEDIA if not library.is_done(LAYOUT, s, os.path.join(INPUT, MEDIA[s]))}
 BATCHES, REQUESTED = library.plan_batches(list(MEDIA), PENDING, LAYOUT.fingerprints, config["batch_size"])
 
@@ -55,11 +57,6 @@ BATCHES, REQUESTED = library.plan_batches(list(MEDIA), PENDING, LAYOUT.fingerpri
 wildcard_constraints:
     batch=r"[0-9a-f]{16}",
     model=r"[A-Za-z0-9][A-Za-z0-9._-]*",
-
-
-def batch_media(wildcards):
-    """The media files of one batch (from the media table)."""
-    return [os.path.join(INPUT, MEDIA[s]) for s in BATCHES[wildcards.batch]]
 
 
 def batch_items(wildcards):
@@ -81,13 +78,15 @@ def report_run(out, media):
     """End of run: OUTPUT/summary.tsv, OUTPUT/failed.tsv and a one-line account of the run."""
     if not os.path.isdir(out):
         return
-    failed = write_failed_tsv(out, list(media))
+    done = {s for s in media if library.is_done(LAYOUT, s, os.path.join(INPUT, media[s]))}
+    failed = write_failed_tsv(out, [s for s in media if s not in done])
     summary = f"{out}/summary.tsv"
     if REQUESTED or not os.path.isfile(summary):
         write_summary(summary, LAYOUT, media)
     print(
-        f"subvox: {len(media) - failed} of {len(media)} files have subtitles; "
+        f"subvox: {len(done)} of {len(media)} files have subtitles; "
         + (f"{failed} failed (see {out}/failed.tsv)" if failed else "none failed")
-        + f". This run: {library.run_account(LAYOUT, REQUESTED, len(media), failed)}",
+        + (f", {len(media) - len(done) - failed} unfinished" if len(media) - len(done) - failed else "")
+        + f". This run: {library.run_account(LAYOUT, REQUESTED, len(media), failed, RUN_START)}",
         file=sys.stderr,
     )

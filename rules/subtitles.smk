@@ -6,7 +6,8 @@
 
 rule subtitles:
     input:
-        media=batch_media,
+        # media paths travel in params (a "{" in a file name must not look like a wildcard);
+        # whether a file needs work is decided by subvox's own bookkeeping, not by mtimes here
         model=ASR_MODEL_PATH,
     output:
         temp(f"{WORK}/batches/{{batch}}.json"),
@@ -28,3 +29,4 @@ rule subtitles:
         "../envs/subvox.yaml"
     script:
         "../scripts/subtitles.py"
+

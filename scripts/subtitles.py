@@ -16,7 +16,7 @@ def main(smk):
     results = process_batch(items, smk.params.layout, smk.config, model, smk.resources.get("tmpdir"))
     write_json(batch_results_path(smk.params.layout, smk.wildcards.batch), {"files": results})
     failed = [r for r in results if r["status"] == "failed"]
-    if failed:
+    if failed:  # the others' outputs are written; no batch marker, so the next run retries these
         raise SubvoxError(f"{len(failed)} of {len(results)} files of this batch failed (see failed.tsv)")
     write_json(smk.output[0], {"batch": smk.wildcards.batch, "files": results})
 

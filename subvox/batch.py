@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from subvox.asr import DecodeOptions, Transcriber, load_transcriber
-from subvox.atomic import read_json, write_json, write_text
+from subvox.atomic import read_json, write_json
 from subvox.errors import SubvoxError
 from subvox.failures import clear_failure, record_failure
 from subvox.guards import GuardOptions
-from subvox.library import Layout, is_done
+from subvox.library import Layout, is_done, mark_done, stamp
 from subvox.media import choose_audio_stream, extract_audio, open_pcm, probe
 from subvox.models import sha256_file
 from subvox.provenance import model_provenance, software
@@ -73,8 +73,9 @@ class ModelSpec:
 
 
 def _fresh(path: str, media: str) -> bool:
+    """``path`` was made from the current ``media`` file (it carries the media's mtime stamp)."""
     try:
-        return os.stat(path).st_mtime >= os.stat(media).st_mtime
+        return os.stat(path).st_mtime_ns == os.stat(media).st_mtime_ns
     except OSError:
         return False
 
@@ -120,6 +121,8 @@ def transcribe_one(item: Item, audio: Any, layout: Layout, asr: dict[str, Any], 
     asr_model = model.get()
     decode = dataclasses.replace(DecodeOptions.from_config(asr), task="transcribe")
     guards, languages = GuardOptions.from_config(asr), LanguageOptions.from_config(asr)
+    if layout.translate and not asr_model.multilingual:
+        raise SubvoxError(f"{item.relpath}: task translate needs a multilingual model; {model.name} is English-only")
     try:
         transcript = transcribe_audio(asr_model, audio, decode, guards, languages, chunk_s=asr["chunk_s"])
         if layout.translate:
@@ -134,6 +137,7 @@ def transcribe_one(item: Item, audio: Any, layout: Layout, asr: dict[str, Any], 
                 regions=regions_of(transcript),
             )
             write_json(layout.translation(item.stem), translation.to_dict())
+            stamp(layout.translation(item.stem), item.media)
     except SubvoxError as exc:
         raise SubvoxError(f"{item.relpath}: {exc}") from exc
     record = transcript.to_dict()
@@ -143,6 +147,7 @@ def transcribe_one(item: Item, audio: Any, layout: Layout, asr: dict[str, Any], 
         "fingerprints": {"asr": layout.fingerprints.asr, "subtitles": layout.fingerprints.subs},
     }
     write_json(layout.transcript(item.stem), record)
+    stamp(layout.transcript(item.stem), item.media)
     return transcript.duration
 
 
@@ -154,10 +159,13 @@ def subtitle_one(item: Item, layout: Layout, config: dict[str, Any]) -> dict[str
     transcript["source"] = read_json(layout.probe(item.stem))
     cues = segment_words(transcript["segments"], limits, transcript["duration"])
     reference_path = Path(item.media).with_suffix(".txt")
-    reference = reference_path.read_text(encoding="utf-8") if reference_path.is_file() else None
+    reference = reference_path.read_text(encoding="utf-8", errors="replace") if reference_path.is_file() else None
     qa = file_qa(transcript, cues, limits, reference)
     if conf["sidecar"]["enabled"]:
-        qa["sidecar"] = write_sidecar(cues, item.media, transcript["language"], conf["sidecar"]["overwrite"])
+        try:
+            qa["sidecar"] = write_sidecar(cues, item.media, transcript["language"], conf["sidecar"]["overwrite"])
+        except OSError as exc:  # e.g. a read-only media folder: the subtitles in OUTPUT still count
+            qa["sidecar"] = f"not written ({exc.strerror})"
     outputs = layout.outputs(item.stem)
     if layout.translate:
         translation = read_json(layout.translation(item.stem))
@@ -167,7 +175,7 @@ def subtitle_one(item: Item, layout: Layout, config: dict[str, Any]) -> dict[str
     transcript["qa"] = qa
     write_outputs(transcript, cues, outputs)
     write_json(layout.qa(item.stem), {"source": item.relpath, **qa})
-    write_text(layout.done_marker(item.stem), "")
+    mark_done(layout, item.stem, item.media)
     clear_failure(layout.out, item.stem)
     return {"source": item.relpath, "status": "done", "cues": len(cues), "notes": qa["notes"]}
 

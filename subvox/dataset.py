@@ -78,13 +78,13 @@ def keep(row: dict[str, Any], conf: dict[str, Any]) -> bool:
     return row["confidence"] is None or row["confidence"] >= conf["min_confidence"]
 
 
-def decode_at(media: str, rate: int) -> np.ndarray:
-    """The whole first audio stream as 16-bit mono samples at ``rate`` (for cutting segments)."""
+def decode_at(media: str, rate: int, stream: int = 0) -> np.ndarray:
+    """Audio stream ``stream`` (the one transcribed) as 16-bit mono samples at ``rate``."""
     import ffmpeg
 
     out, _ = (
         ffmpeg.input("file:" + os.path.abspath(media))
-        .output("pipe:", format="s16le", acodec="pcm_s16le", ac=1, ar=rate, map="0:a:0")
+        .output("pipe:", format="s16le", acodec="pcm_s16le", ac=1, ar=rate, map=f"0:a:{stream}")
         .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
         .run(cmd="ffmpeg", capture_stdout=True, capture_stderr=True)
     )
@@ -110,7 +110,8 @@ def export(files: list[tuple[str, str, str]], out_dir: str, conf: dict[str, Any]
         data = read_json(json_path)
         split = split_of(source, conf["splits"])
         rows = [r for r in _cue_rows(data) if keep(r, conf)]
-        samples = decode_at(media, conf["sample_rate"]) if conf["audio"] and rows else None
+        stream = data["source"]["extracted"]["audio_stream"]
+        samples = decode_at(media, conf["sample_rate"], stream) if conf["audio"] and rows else None
         for row in rows:
             row = {
                 "id": f"{source}#{row['index']:05d}",

@@ -115,9 +115,15 @@ def discover_media(
     if output_dir is not None:
         try:
             rel = Path(output_dir).resolve().relative_to(root.resolve())
-            skip_prefix = rel.as_posix() + "/" if rel.parts else ""
         except ValueError:
-            pass
+            rel = None
+        if rel is not None and not rel.parts:
+            raise SubvoxError(
+                f"output_dir {str(output_dir)!r} is input_dir: use a separate folder "
+                "(subtitles.sidecar writes <stem>.<lang>.srt next to the media)"
+            )
+        if rel is not None:
+            skip_prefix = rel.as_posix() + "/"
 
     chosen: list[str] = []
     for rel in _walk(root, follow_symlinks):
@@ -148,4 +154,9 @@ def assign_stems(relpaths: list[str]) -> list[MediaItem]:
             items.append(MediaItem(stem=stem, relpath=rels[0]))
         else:
             items.extend(MediaItem(stem=rel, relpath=rel) for rel in rels)
+    seen: dict[str, str] = {}
+    for m in items:
+        if m.stem in seen:  # e.g. a.mp3 + a.wav (stems a.mp3, a.wav) next to a.mp3.flac (stem a.mp3)
+            raise SubvoxError(f"{seen[m.stem]!r} and {m.relpath!r} would write the same outputs; rename one")
+        seen[m.stem] = m.relpath
     return sorted(items, key=lambda m: m.stem)

@@ -34,6 +34,7 @@ def clear_failure(output_dir: str | os.PathLike[str], stem: str) -> None:
 
 
 def failed_tsv(output_dir: str | os.PathLike[str], stems: list[str]) -> tuple[str, int]:
+    """``stems`` are the files without current outputs; those with a failure record are listed."""
     """``failed.tsv`` text for the library's current failures, and how many there are."""
     rows = []
     for stem in sorted(stems):

@@ -16,6 +16,8 @@ per-file bookkeeping itself, at the cost of a few ``stat`` calls per file:
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import hashlib
 import json
 import os
@@ -47,15 +49,20 @@ def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fing
     return Fingerprints(asr, subs)
 
 
-def model_identity(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Cheap identity of model weights (name, size, mtime of the weights file) for fingerprints."""
-    p = Path(path)
+def model_identity(model: str) -> dict[str, Any]:
+    """Identity of the configured model for fingerprints: the same before and after staging
+    or copying (no mtimes). A named model is its name; a local folder or checkpoint adds the
+    size of its weights and the text of its config."""
+    p = Path(model)
+    if not (os.sep in model or p.exists()):
+        return {"name": model}
     weights = p / "model.bin" if p.is_dir() else p
-    try:
-        st = weights.stat()
-        return {"name": p.name, "size": st.st_size, "mtime": int(st.st_mtime)}
-    except OSError:
-        return {"name": p.name}  # not staged yet: the models rule creates it before any batch runs
+    identity: dict[str, Any] = {"name": p.name}
+    with contextlib.suppress(OSError):
+        identity["size"] = weights.stat().st_size
+    with contextlib.suppress(OSError):
+        identity["config"] = hashlib.sha256((p / "config.json").read_bytes()).hexdigest()[:12]
+    return identity
 
 
 @dataclass(frozen=True)
@@ -97,30 +104,43 @@ class Layout:
         return f"{self.work}/done/{self.fingerprints.subs}/{stem}.done"
 
 
-def layout_for(config: dict[str, Any], model_path: str) -> Layout:
-    """The layout (paths and fingerprints) of a validated config and its resolved model."""
+def layout_for(config: dict[str, Any]) -> Layout:
+    """The layout (paths and fingerprints) of a validated config."""
     return Layout(
         os.path.normpath(config["output_dir"]),
-        fingerprints(config, model_identity(model_path)),
+        fingerprints(config, model_identity(config["asr"]["model"])),
         tuple(config["subtitles"]["formats"]),
         config["asr"]["task"] == "translate",
     )
 
 
-def _mtime(path: str) -> float | None:
-    try:
-        return os.stat(path).st_mtime
-    except OSError:
-        return None
+def stamp(path: str, media: str) -> None:
+    """Give ``path`` the media file's mtime: "made from this media" is then an exact equality,
+    which also catches a media file replaced by an older one (``cp -p``, ``rsync -a``)."""
+    st = os.stat(media)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def mark_done(layout: Layout, stem: str, media: str) -> None:
+    """Record that ``stem`` is finished for this configuration; forget other configurations
+    (so returning to an earlier setting re-renders instead of trusting an old marker)."""
+    path = layout.done_marker(stem)
+    for other in glob.glob(f"{glob.escape(layout.work)}/done/*/{glob.escape(stem)}.done"):
+        if os.path.normpath(other) != os.path.normpath(path):
+            with contextlib.suppress(OSError):
+                os.unlink(other)
+    from subvox.atomic import write_text
+
+    write_text(path, "")
+    stamp(path, media)
 
 
 def is_done(layout: Layout, stem: str, media: str) -> bool:
     """True when ``stem`` has current outputs for this configuration and this media file."""
-    marker = _mtime(layout.done_marker(stem))
-    if marker is None:
-        return False
-    media_mtime = _mtime(media)
-    if media_mtime is not None and media_mtime > marker:
+    try:
+        if os.stat(layout.done_marker(stem)).st_mtime_ns != os.stat(media).st_mtime_ns:
+            return False
+    except OSError:
         return False
     return all(os.path.exists(p) for p in layout.outputs(stem).values())
 
@@ -150,14 +170,18 @@ def batch_results_path(layout: Layout, batch: str) -> str:
     return f"{layout.work}/batch_results/{batch}.json"
 
 
-def run_account(layout: Layout, batches: list[str], total: int, failed: int) -> str:
+def run_account(layout: Layout, batches: list[str], total: int, failed: int, since: float | None = None) -> str:
     """One line: files done / failed / skipped, hours of audio and real-time factor of this run."""
     import json
 
     processed = audio = seconds = 0.0
     for key in batches:
+        path = batch_results_path(layout, key)
+        with contextlib.suppress(OSError):
+            if since is not None and os.path.getmtime(path) < since:
+                continue  # left by an earlier run of the same batch
         try:
-            with open(batch_results_path(layout, key), encoding="utf-8") as fh:
+            with open(path, encoding="utf-8") as fh:
                 files = json.load(fh)["files"]
         except (OSError, ValueError):
             continue

@@ -197,6 +197,8 @@ def asr_model(config: dict[str, Any]) -> tuple[str, str]:
             f"model {model!r} is not in {ct2} and offline is true; fetch it with: {fetch_hint(model, models_dir)}"
         )
     name = os.path.basename(os.path.normpath(model)) if is_local_path(model) else model
+    if asr["task"] == "translate" and name.endswith(".en"):
+        raise SubvoxError(f"asr.task translate needs a multilingual model; {name} is English-only")
     if asr["backend"] == "openai-whisper":
         return str(openai_checkpoint(models_dir, model)), name
     return str(ct2), name

@@ -46,7 +46,7 @@ def waveform_plot(samples: np.ndarray, rate: int, cues: list[dict[str, Any]], ti
     ax.set_ylim(-1, 1)
     ax.set_yticks([])
     ax.set_xlabel("seconds (bars: subtitle cues)")
-    ax.set_title(title, fontsize=9, loc="left")
+    ax.set_title(title, fontsize=9, loc="left", parse_math=False)
     fig.tight_layout()
     return _png(fig)
 
@@ -92,9 +92,10 @@ def build(files: list[tuple[str, str, str]], layout: Any, failed: list[dict[str,
         rows.append(row)
         if len(sections) < max_files:
             data = read_json(layout.outputs(stem)["json"]) if "json" in layout.formats else {"cues": []}
+            data.setdefault("source", {"extracted": {"audio_stream": 0}})
             rate = 8000
             try:
-                samples = decode_at(media, rate)
+                samples = decode_at(media, rate, data["source"]["extracted"]["audio_stream"])
             except Exception:
                 samples = np.zeros(0, dtype="<i2")
             img = waveform_plot(samples, rate, data["cues"], source)

@@ -93,8 +93,8 @@ def language_regions(
     windows = speech_windows(audio, lang_opts, decode)
     if not windows:
         return []
-    step = max(1, len(windows) // lang_opts.probe_windows)
-    probes = windows[::step][: lang_opts.probe_windows]
+    picks = np.linspace(0, len(windows) - 1, min(lang_opts.probe_windows, len(windows))).round().astype(int)
+    probes = [windows[i] for i in sorted(set(picks.tolist()))]  # first, last and evenly between
     _classify(model, audio, probes)
     _smooth(probes, lang_opts.min_probability)
     if len({w.language for w in probes}) > 1:

@@ -21,6 +21,7 @@ HOSTILE = [
     "new\nline.flac",
     'quote\'s "x" [1].flac',
     "ünïcödé – 字幕.flac",
+    "lecture {2} {batch}.flac",
 ]
 
 
@@ -82,7 +83,7 @@ def test_every_good_file_is_done_despite_bad_ones(library):
         stem = os.path.splitext(name)[0]
         assert (out / "hostile" / f"{stem}.srt").read_text(encoding="utf-8").strip(), name
     assert proc.returncode != 0, "the run must say that some files failed"
-    assert "13 of 18 files have subtitles; 5 failed" in proc.stderr
+    assert "14 of 19 files have subtitles; 5 failed" in proc.stderr
 
 
 def test_awkward_valid_audio_is_transcribed(library):
@@ -125,7 +126,7 @@ def test_rerun_retries_only_the_failed_files(library):
     done = {p: p.stat().st_mtime_ns for p in (out / "hostile").iterdir()}
     shutil.copyfile(clip("coqui_LJ001-0004").path, media / "bad" / "notes.mp4")  # fixed by the user
     proc = snakemake(work, check=False)
-    assert "14 of 18 files have subtitles; 4 failed" in proc.stderr
+    assert "15 of 19 files have subtitles; 4 failed" in proc.stderr
     assert {p: p.stat().st_mtime_ns for p in (out / "hostile").iterdir()} == done, "finished files redone"
     assert (out / "bad" / "notes.srt").is_file()
     assert set(failed_rows(out)) == {"bad/empty.mp4", "bad/no audio.mp4", "bad/truncated.mp4", "bad/zero.wav"}

@@ -82,6 +82,17 @@ def test_missing_input_dir_is_a_clear_error(tmp_path):
         discover_media(tmp_path / "nope", EXTS)
 
 
+def test_output_dir_equal_to_input_dir_is_refused(tmp_path):
+    touch(tmp_path, "a.wav")
+    with pytest.raises(SubvoxError, match="is input_dir"):
+        discover_media(tmp_path, EXTS, output_dir=tmp_path)
+
+
+def test_stems_that_would_collide_are_refused():
+    with pytest.raises(SubvoxError, match="would write the same outputs"):
+        assign_stems(["a.mp3", "a.wav", "a.mp3.flac"])
+
+
 def test_assign_stems_is_injective():
     rels = ["a/clip.mp4", "a/clip.mkv", "a/clip.wav", "b/clip.mp4", "clip.mp4"]
     items = assign_stems(rels)

@@ -2,7 +2,7 @@ import os
 import time
 
 from subvox.config import validate_config
-from subvox.library import Fingerprints, Layout, fingerprints, is_done, plan_batches
+from subvox.library import Fingerprints, Layout, fingerprints, is_done, mark_done, model_identity, plan_batches
 
 FP = Fingerprints("a" * 12, "b" * 12)
 
@@ -48,9 +48,10 @@ def test_done_needs_marker_newer_than_media_and_every_output(tmp_path):
     media = tmp_path / "clip.mp4"
     media.write_bytes(b"x")
     assert not is_done(layout, "clip", str(media))
-    for path in [*layout.outputs("clip").values(), layout.done_marker("clip")]:
+    for path in layout.outputs("clip").values():
         os.makedirs(os.path.dirname(path), exist_ok=True)
         open(path, "w").close()
+    mark_done(layout, "clip", str(media))
     assert is_done(layout, "clip", str(media))
     os.remove(layout.outputs("clip")["srt"])
     assert not is_done(layout, "clip", str(media)), "a deleted output is made again"
@@ -58,3 +59,30 @@ def test_done_needs_marker_newer_than_media_and_every_output(tmp_path):
     future = time.time() + 10
     os.utime(media, (future, future))
     assert not is_done(layout, "clip", str(media)), "a replaced media file is redone"
+    mark_done(layout, "clip", str(media))
+    os.utime(media, (1, 1))
+    assert not is_done(layout, "clip", str(media)), "a media file replaced by an older one is redone too"
+
+
+def test_returning_to_an_earlier_setting_renders_again(tmp_path):
+    media = tmp_path / "clip.mp4"
+    media.write_bytes(b"x")
+    first = Layout(str(tmp_path / "out"), FP, ("srt",), False)
+    second = Layout(str(tmp_path / "out"), Fingerprints("a" * 12, "c" * 12), ("srt",), False)
+    os.makedirs(tmp_path / "out", exist_ok=True)
+    open(first.outputs("clip")["srt"], "w").close()
+    mark_done(first, "clip", str(media))
+    mark_done(second, "clip", str(media))
+    assert is_done(second, "clip", str(media))
+    assert not is_done(first, "clip", str(media)), "the first setting's marker must not survive the second"
+
+
+def test_model_identity_does_not_change_when_a_model_is_staged(tmp_path):
+    assert model_identity("base") == {"name": "base"}
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "model.bin").write_bytes(b"1234")
+    (folder / "config.json").write_text("{}")
+    before = model_identity(str(folder))
+    os.utime(folder / "model.bin", (1, 1))
+    assert model_identity(str(folder)) == before and before["size"] == 4
