@@ -17,7 +17,8 @@ include: "rules/reports.smk"
 
 
 onsuccess:
-    report_run(OUT, MEDIA)
+    if report_run(OUT, MEDIA):
+        sys.exit(1)  # some files failed: say so in the exit status (failed.tsv has the reasons)
 
 
 onerror:

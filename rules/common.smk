@@ -52,6 +52,9 @@ except SubvoxError as exc:
 LAYOUT = library.layout_for(config)
 PENDING = {s for s in MEDIA if not library.is_done(LAYOUT, s, os.path.join(INPUT, MEDIA[s]))}
 BATCHES, REQUESTED = library.plan_batches(list(MEDIA), PENDING, LAYOUT.fingerprints, config["batch_size"])
+if workflow.is_main_process and not workflow.dryrun:
+    for _key in REQUESTED:  # a batch with pending files is to be run again, whatever a past run left
+        library.forget_batch(LAYOUT, _key)
 
 
 wildcard_constraints:
@@ -90,3 +93,4 @@ def report_run(out, media):
         + f". This run: {library.run_account(LAYOUT, REQUESTED, len(media), failed, RUN_START)}",
         file=sys.stderr,
     )
+    return failed

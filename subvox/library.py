@@ -165,6 +165,17 @@ def plan_batches(stems: list[str], pending: set[str], fp: Fingerprints, batch_si
     return batches, requested
 
 
+def batch_marker(layout: Layout, batch: str) -> str:
+    """The batch job's declared output (its per-file results), one per run of the batch."""
+    return f"{layout.work}/batches/{batch}.json"
+
+
+def forget_batch(layout: Layout, batch: str) -> None:
+    """Remove a batch marker left by an earlier run, so that the batch runs again."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(batch_marker(layout, batch))
+
+
 def batch_results_path(layout: Layout, batch: str) -> str:
     """Per-file results of the last run of a batch (read for the end-of-run account)."""
     return f"{layout.work}/batch_results/{batch}.json"

@@ -114,6 +114,16 @@ def test_failed_tsv_names_each_bad_file_with_stage_and_reason(library):
         assert "\n" not in row["reason"]
 
 
+def test_report_is_built_and_lists_the_failures(library):
+    work, _, _ = library
+    proc = snakemake(work, "report", check=False)
+    assert proc.returncode != 0, "still failing files keep the exit status non-zero"
+    page = (work / "out" / "report.html").read_text(encoding="utf-8")
+    for name in ("bad/empty.mp4", "bad/notes.mp4", "bad/no audio.mp4", "bad/truncated.mp4", "bad/zero.wav"):
+        assert name in page
+    assert page.count('<img class="waveform"') == 14
+
+
 def test_names_run_nothing(library):
     work, _, _ = library
     assert not list(work.rglob("pwned*"))

@@ -236,5 +236,10 @@ def test_second_run_does_nothing_and_a_new_file_runs_alone(runs, library):
         after = {p: p.stat().st_mtime_ns for p in before}
         assert after == before, "finished files must not be redone"
         assert (out / "new" / "late arrival.srt").is_file()
+        srt = out / "a" / "clip.srt"
+        srt.unlink()
+        proc = snakemake(work)
+        assert srt.is_file(), "a deleted output is made again"
+        assert "1 files processed, 0 failed, 6 already done" in proc.stderr
     finally:
         new.unlink()
