@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 from subvox.errors import SubvoxError
-from subvox.failures import clear_failure, record_failure
 
 log = logging.getLogger("subvox")
 
@@ -39,18 +38,14 @@ def run(smk: Any, main: Callable[[Any], None]) -> None:
         except Exception as exc:
             traceback.print_exc(file=fh)
             _fail(smk, fh, f"unexpected {type(exc).__name__}: {exc}")
-        else:
-            if stem := getattr(smk.wildcards, "stem", None):
-                clear_failure(smk.config["output_dir"], stem)
 
 
 def _fail(smk: Any, log_file: Any, reason: str) -> None:
-    """Report the reason in the log and on the console, record it for failed.tsv, exit non-zero."""
-    reason = " ".join(reason.split())
-    line = f"subvox: {smk.rule}: {reason}"
+    """Report the reason in the log and on the console, then exit non-zero.
+
+    (Per-file failures inside a batch are recorded for failed.tsv by subvox.batch.)
+    """
+    line = f"subvox: {smk.rule}: {' '.join(reason.split())}"
     for stream in (log_file, sys.__stderr__):
         print(line, file=stream, flush=True)
-    if stem := getattr(smk.wildcards, "stem", None):
-        source = getattr(smk.params, "relpath", stem)
-        record_failure(smk.config["output_dir"], stem, source, smk.rule, reason)
     sys.exit(1)
