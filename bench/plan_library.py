@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from subvox.config import load_config  # noqa: E402
 from subvox.discover import discover_media  # noqa: E402
-from subvox.library import layout_for  # noqa: E402
+from subvox.library import layout_for, mark_done  # noqa: E402
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 
@@ -87,9 +87,10 @@ def main() -> None:
     config = load_config(config_path)
     layout = layout_for(config)
     for item in discover_media(config["input_dir"], output_dir=config["output_dir"], **config["discovery"]):
-        for path in [*layout.outputs(item.stem).values(), layout.done_marker(item.stem)]:
+        for path in layout.outputs(item.stem).values():
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             Path(path).touch()
+        mark_done(layout, item.stem, os.path.join(config["input_dir"], item.relpath))  # as a finished job does
     done_wall, done_rss, out = dry_run(root, config_path)
     leftover = re.findall(r"^(subtitles)\s+(\d+)$", out, re.M)
 
