@@ -24,7 +24,7 @@ from subvox.atomic import read_json, write_json
 from subvox.errors import SubvoxError
 from subvox.failures import clear_failure, record_failure
 from subvox.guards import GuardOptions
-from subvox.library import Layout, is_done, mark_done, stamp
+from subvox.library import Layout, is_done, made_from, mark_done, stamp
 from subvox.media import choose_audio_stream, extract_audio, open_pcm, probe
 from subvox.models import sha256_file
 from subvox.provenance import model_provenance, software
@@ -72,14 +72,6 @@ class ModelSpec:
         return self._model
 
 
-def _fresh(path: str, media: str) -> bool:
-    """``path`` was made from the current ``media`` file (it carries the media's mtime stamp)."""
-    try:
-        return os.stat(path).st_mtime_ns == os.stat(media).st_mtime_ns
-    except OSError:
-        return False
-
-
 def _report_failure(layout: Layout, item: Item, stage: str, exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, SubvoxError):
         reason = str(exc)
@@ -94,8 +86,8 @@ def _report_failure(layout: Layout, item: Item, stage: str, exc: BaseException) 
 
 def _cached(item: Item, layout: Layout) -> bool:
     """The transcript (and translation) of ``item`` exist for this ASR fingerprint and media."""
-    return _fresh(layout.transcript(item.stem), item.media) and (
-        not layout.translate or _fresh(layout.translation(item.stem), item.media)
+    return made_from(layout.transcript(item.stem), item.media) and (
+        not layout.translate or made_from(layout.translation(item.stem), item.media)
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from subvox.atomic import atomic_path, read_json, write_text
+from subvox.media import decode_at
 
 MANIFEST_SCHEMA = Path(__file__).resolve().parent.parent / "config" / "schema" / "dataset.schema.yaml"
 
@@ -76,19 +77,6 @@ def keep(row: dict[str, Any], conf: dict[str, Any]) -> bool:
     if not conf["min_duration"] <= row["duration"] <= conf["max_duration"]:
         return False
     return row["confidence"] is None or row["confidence"] >= conf["min_confidence"]
-
-
-def decode_at(media: str, rate: int, stream: int = 0) -> np.ndarray:
-    """Audio stream ``stream`` (the one transcribed) as 16-bit mono samples at ``rate``."""
-    import ffmpeg
-
-    out, _ = (
-        ffmpeg.input("file:" + os.path.abspath(media))
-        .output("pipe:", format="s16le", acodec="pcm_s16le", ac=1, ar=rate, map=f"0:a:{stream}")
-        .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
-        .run(cmd="ffmpeg", capture_stdout=True, capture_stderr=True)
-    )
-    return np.frombuffer(out, dtype="<i2")
 
 
 def write_wav(path: str | os.PathLike[str], samples: np.ndarray, rate: int) -> None:

@@ -34,8 +34,8 @@ def clear_failure(output_dir: str | os.PathLike[str], stem: str) -> None:
 
 
 def failed_tsv(output_dir: str | os.PathLike[str], stems: list[str]) -> tuple[str, int]:
-    """``stems`` are the files without current outputs; those with a failure record are listed."""
-    """``failed.tsv`` text for the library's current failures, and how many there are."""
+    """``failed.tsv`` text and row count: those of ``stems`` (files without current outputs)
+    that have a failure record."""
     rows = []
     for stem in sorted(stems):
         path = marker_path(output_dir, stem)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from subvox import __version__
+from subvox.atomic import write_text
 from subvox.discover import WORK_DIRNAME
 
 
@@ -121,6 +122,14 @@ def stamp(path: str, media: str) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
+def made_from(path: str, media: str) -> bool:
+    """``path`` carries the current media file's stamp (see ``stamp``)."""
+    try:
+        return os.stat(path).st_mtime_ns == os.stat(media).st_mtime_ns
+    except OSError:
+        return False
+
+
 def mark_done(layout: Layout, stem: str, media: str) -> None:
     """Record that ``stem`` is finished for this configuration; forget other configurations
     (so returning to an earlier setting re-renders instead of trusting an old marker)."""
@@ -129,20 +138,13 @@ def mark_done(layout: Layout, stem: str, media: str) -> None:
         if os.path.normpath(other) != os.path.normpath(path):
             with contextlib.suppress(OSError):
                 os.unlink(other)
-    from subvox.atomic import write_text
-
     write_text(path, "")
     stamp(path, media)
 
 
 def is_done(layout: Layout, stem: str, media: str) -> bool:
     """True when ``stem`` has current outputs for this configuration and this media file."""
-    try:
-        if os.stat(layout.done_marker(stem)).st_mtime_ns != os.stat(media).st_mtime_ns:
-            return False
-    except OSError:
-        return False
-    return all(os.path.exists(p) for p in layout.outputs(stem).values())
+    return made_from(layout.done_marker(stem), media) and all(os.path.exists(p) for p in layout.outputs(stem).values())
 
 
 def plan_batches(stems: list[str], pending: set[str], fp: Fingerprints, batch_size: int) -> tuple[dict, list]:
@@ -183,8 +185,6 @@ def batch_results_path(layout: Layout, batch: str) -> str:
 
 def run_account(layout: Layout, batches: list[str], total: int, failed: int, since: float | None = None) -> str:
     """One line: files done / failed / skipped, hours of audio and real-time factor of this run."""
-    import json
-
     processed = audio = seconds = 0.0
     for key in batches:
         path = batch_results_path(layout, key)

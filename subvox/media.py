@@ -155,6 +155,17 @@ def extract_audio(
     return {"samples": frames, "duration": frames / sample_rate, "sample_rate": sample_rate}
 
 
+def decode_at(media: str, rate: int, stream: int = 0) -> np.ndarray:
+    """Audio stream ``stream`` (the one transcribed) as 16-bit mono samples at ``rate``."""
+    out, _ = (
+        ffmpeg.input(_file_url(media))
+        .output("pipe:", format="s16le", acodec="pcm_s16le", ac=1, ar=rate, map=f"0:a:{stream}")
+        .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
+        .run(cmd="ffmpeg", capture_stdout=True, capture_stderr=True)
+    )
+    return np.frombuffer(out, dtype="<i2")
+
+
 def open_pcm(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
     """Memory-map a mono 16-bit PCM WAV written by ``extract_audio``: nothing is read into RAM
     until a slice is used, so long recordings cost little memory."""

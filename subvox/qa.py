@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import os
 from typing import Any
 
+from subvox.atomic import read_json, write_text
 from subvox.segment import Cue, CueLimits
 from subvox.wer import wer
 
@@ -103,10 +105,6 @@ def summary_tsv(rows: list[dict[str, Any]]) -> str:
 
 def write_summary(path: str, layout: Any, media: dict[str, str]) -> int:
     """Write the run summary from the per-file QA files on disk; returns the number of rows."""
-    import os
-
-    from subvox.atomic import read_json, write_text
-
     rows = []
     for stem in sorted(media):
         qa_path = layout.qa(stem)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from subvox.atomic import read_json, write_text
+from subvox.media import decode_at
 
 
 def _png(fig: Any) -> str:
@@ -79,8 +80,6 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
 
 def build(files: list[tuple[str, str, str]], layout: Any, failed: list[dict[str, str]], max_files: int) -> str:
     """The report page for ``files`` (stem, media, source) of a library."""
-    from subvox.dataset import decode_at
-
     rows, sections = [], []
     for stem, media, source in sorted(files, key=lambda f: f[2]):
         if not os.path.isfile(layout.qa(stem)):
