@@ -1,4 +1,5 @@
-# subvox: a folder of media -> subtitles (SRT, VTT, TXT, JSON with word timings).
+# subvox: a folder of media -> subtitles (SRT, VTT, TXT, JSON with word timings) and,
+# with revoice.enabled, a dubbed audio track in a chosen or cloned voice.
 #
 #   snakemake -c2 --config input_dir=DIR output_dir=OUT
 #   snakemake -c2 models          # stage/convert the configured models only
@@ -13,6 +14,7 @@ configfile: "config/config.yaml"
 include: "rules/common.smk"
 include: "rules/models.smk"
 include: "rules/subtitles.smk"
+include: "rules/revoice.smk"
 include: "rules/reports.smk"
 
 
@@ -27,5 +29,5 @@ onerror:
 
 rule all:
     input:
-        expand(f"{WORK}/batches/{{batch}}.json", batch=REQUESTED),
+        final_markers(),
     default_target: True

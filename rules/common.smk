@@ -6,6 +6,7 @@ from snakemake.exceptions import WorkflowError
 
 from subvox import library
 from subvox import models as subvox_models
+from subvox import speakers
 from subvox.config import load_schema, validate_config
 from subvox.discover import WORK_DIRNAME, discover_media
 from subvox.errors import SubvoxError
@@ -43,6 +44,14 @@ try:
 except SubvoxError as exc:
     raise WorkflowError(str(exc)) from None
 
+REVOICE = config["revoice"]["enabled"]
+SPEAKER = config["revoice"]["speaker"]
+if REVOICE:
+    try:  # an unknown speaker or voice fails here, listing what there is
+        speakers.check_speaker(*speakers.selected(config))
+    except SubvoxError as exc:
+        raise WorkflowError(str(exc)) from None
+
 try:
     MEDIA = {m.stem: m.relpath for m in discover_media(INPUT, output_dir=OUT, **config["discovery"])}
 except SubvoxError as exc:
@@ -59,12 +68,25 @@ if workflow.is_main_process and not workflow.dryrun:
 
 wildcard_constraints:
     batch=r"[0-9a-f]{16}",
+    speaker=r"[A-Za-z0-9][A-Za-z0-9._-]*",
     model=r"[A-Za-z0-9][A-Za-z0-9._-]*",
 
 
 def batch_items(wildcards):
     """(stem, media path, path relative to input_dir) of each file of one batch."""
     return [(s, os.path.join(INPUT, MEDIA[s]), MEDIA[s]) for s in BATCHES[wildcards.batch]]
+
+
+def final_markers():
+    """What `snakemake` (rule all) asks for: every requested batch through its last stage."""
+    stage = "revoice_batches" if REVOICE else "batches"
+    return expand(f"{WORK}/{stage}/{{batch}}.json", batch=REQUESTED)
+
+
+def speaker_reference(wildcards):
+    """A cloned speaker's reference clip (so a re-recorded clip rebuilds the profile)."""
+    reference = config["speakers"][wildcards.speaker].get("reference")
+    return [reference] if reference else []
 
 
 def library_files(wildcards):
@@ -81,13 +103,16 @@ def report_run(out, media):
     """End of run: OUTPUT/summary.tsv, OUTPUT/failed.tsv and a one-line account of the run."""
     if not os.path.isdir(out):
         return
-    done = {s for s in media if library.is_done(LAYOUT, s, os.path.join(INPUT, media[s]))}
+    paths = {s: os.path.join(INPUT, media[s]) for s in media}
+    done = {s for s in media if library.is_done(LAYOUT, s, paths[s])}
+    subtitled = sum(1 for s in media if library.subs_done(LAYOUT, s, paths[s])) if REVOICE else len(done)
+    dubbed = f"{len(done)} dubbed, " if REVOICE else ""
     failed = write_failed_tsv(out, [s for s in media if s not in done])
     summary = f"{out}/summary.tsv"
     if REQUESTED or not os.path.isfile(summary):
         write_summary(summary, LAYOUT, media)
     print(
-        f"subvox: {len(done)} of {len(media)} files have subtitles; "
+        f"subvox: {subtitled} of {len(media)} files have subtitles; {dubbed}"
         + (f"{failed} failed (see {out}/failed.tsv)" if failed else "none failed")
         + (f", {len(media) - len(done) - failed} unfinished" if len(media) - len(done) - failed else "")
         + f". This run: {library.run_account(LAYOUT, REQUESTED, len(media), failed, RUN_START)}",

@@ -24,12 +24,12 @@ from subvox.atomic import read_json, write_json
 from subvox.errors import SubvoxError
 from subvox.failures import clear_failure, record_failure
 from subvox.guards import GuardOptions
-from subvox.library import Layout, is_done, made_from, mark_done, stamp
+from subvox.library import Layout, made_from, mark_done, stamp, subs_done
 from subvox.media import choose_audio_stream, extract_audio, open_pcm, probe
 from subvox.models import sha256_file
 from subvox.provenance import model_provenance, software
 from subvox.qa import file_qa
-from subvox.segment import CueLimits, segment_words
+from subvox.segment import Cue, CueLimits, segment_words
 from subvox.subtitles import write_outputs, write_sidecar
 from subvox.transcribe import LanguageOptions, regions_of, transcribe_audio
 
@@ -72,7 +72,7 @@ class ModelSpec:
         return self._model
 
 
-def _report_failure(layout: Layout, item: Item, stage: str, exc: BaseException) -> dict[str, Any]:
+def report_failure(layout: Layout, item: Item, stage: str, exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, SubvoxError):
         reason = str(exc)
     else:
@@ -143,13 +143,19 @@ def transcribe_one(item: Item, audio: Any, layout: Layout, asr: dict[str, Any], 
     return transcript.duration
 
 
+def load_cues(layout: Layout, stem: str, limits: CueLimits, translation: bool = False) -> tuple[list[Cue], dict]:
+    """The subtitle cues of a transcribed file (or of its English translation) and the
+    transcript they come from: the one segmentation that subtitles and dubs share."""
+    transcript = read_json(layout.translation(stem) if translation else layout.transcript(stem))
+    return segment_words(transcript["segments"], limits, transcript["duration"]), transcript
+
+
 def subtitle_one(item: Item, layout: Layout, config: dict[str, Any]) -> dict[str, Any]:
     """Cues, subtitle files, QA and done-marker for one transcribed file."""
     conf = config["subtitles"]
     limits = CueLimits.from_config(conf)
-    transcript = read_json(layout.transcript(item.stem))
+    cues, transcript = load_cues(layout, item.stem, limits)
     transcript["source"] = read_json(layout.probe(item.stem))
-    cues = segment_words(transcript["segments"], limits, transcript["duration"])
     reference_path = Path(item.media).with_suffix(".txt")
     reference = reference_path.read_text(encoding="utf-8", errors="replace") if reference_path.is_file() else None
     qa = file_qa(transcript, cues, limits, reference)
@@ -160,8 +166,7 @@ def subtitle_one(item: Item, layout: Layout, config: dict[str, Any]) -> dict[str
             qa["sidecar"] = f"not written ({exc.strerror})"
     outputs = layout.outputs(item.stem)
     if layout.translate:
-        translation = read_json(layout.translation(item.stem))
-        en_cues = segment_words(translation["segments"], limits, translation["duration"])
+        en_cues, translation = load_cues(layout, item.stem, limits, translation=True)
         write_outputs(translation, en_cues, {"srt": outputs.pop("en_srt"), "vtt": outputs.pop("en_vtt")})
         qa["translation_cues"] = len(en_cues)
     transcript["qa"] = qa
@@ -187,7 +192,7 @@ def process_batch(
     background while this one is transcribed), transcribed, and its subtitles written.
     """
     tmpdir = tmpdir or tempfile.gettempdir()
-    todo = [i for i in items if not is_done(layout, i.stem, i.media)]
+    todo = [i for i in items if not subs_done(layout, i.stem, i.media)]
     needs_asr = [i for i in todo if not _cached(i, layout)]
     results = [{"source": i.relpath, "status": "skipped"} for i in items if i not in todo]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare") as pool:
@@ -229,7 +234,7 @@ def process_batch(
                 stage = "subtitles"
                 result = {**result, **subtitle_one(item, layout, config)}
             except Exception as exc:  # one file must never cost the others their results
-                results.append(_report_failure(layout, item, stage, exc))
+                results.append(report_failure(layout, item, stage, exc))
                 continue
             rtf = (
                 f", RTF {result['transcribe_s'] / max(result['audio_s'], 1e-9):.3f}"

@@ -81,6 +81,37 @@ def _describe(error: jsonschema.ValidationError) -> str:
     return f"{where}: {error.message}"
 
 
+_SCALARS = {"boolean": bool, "integer": int, "number": (int, float), "null": type(None)}
+
+
+def _coerce_strings(validator: Any, config: dict[str, Any]) -> None:
+    """Read strings where the schema wants a boolean, number or null as YAML scalars.
+
+    Snakemake parses nested ``--config`` values (``revoice='{enabled: true}'``) with
+    YAML's BaseLoader, which keeps every scalar a string.
+    """
+    for _ in range(100):  # each pass fixes every string the previous one exposed
+        fixed = False
+        for error in validator.iter_errors(config):
+            wanted = error.validator_value if error.validator == "type" else None
+            if not isinstance(error.instance, str) or not wanted:
+                continue
+            wanted = [wanted] if isinstance(wanted, str) else wanted
+            try:
+                value = yaml.safe_load(error.instance)
+            except yaml.YAMLError:
+                continue
+            if any(t in _SCALARS and isinstance(value, _SCALARS[t]) for t in wanted) and error.absolute_path:
+                parent = config
+                *head, last = error.absolute_path
+                for key in head:
+                    parent = parent[key]
+                parent[last] = value
+                fixed = True
+        if not fixed:
+            return
+
+
 def validate_config(config: dict[str, Any], schema: dict[str, Any] | None = None) -> dict[str, Any]:
     """Validate ``config`` in place (filling defaults) and return it.
 
@@ -88,6 +119,7 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any] | None = None
     """
     schema = schema if schema is not None else load_schema()
     validator = _Validator(schema)
+    _coerce_strings(validator, config)
     errors = sorted(validator.iter_errors(config), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if errors:
         raise SubvoxError("invalid config: " + "; ".join(dict.fromkeys(_describe(e) for e in errors)))

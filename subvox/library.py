@@ -11,7 +11,9 @@ per-file bookkeeping itself, at the cost of a few ``stat`` calls per file:
   and the fingerprint, so adding one file makes one new batch and redoes nothing;
 * a configuration change gives a new fingerprint, so every file is redone once;
   transcripts are kept per ASR fingerprint, so a subtitle-only change re-renders
-  subtitles without transcribing again.
+  subtitles without transcribing again;
+* with re-voicing on, a file is done only when its dub is current too (its own marker,
+  under the ``dub`` fingerprint), so changing the speaker redoes dubs, not subtitles.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from subvox import __version__
 from subvox.atomic import write_text
 from subvox.discover import WORK_DIRNAME
 
+# Containers whose dub is also muxed as an extra audio track (video stream copied untouched).
+VIDEO_CONTAINERS = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
+
 
 def _digest(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:12]
@@ -36,10 +41,17 @@ def _digest(data: Any) -> str:
 
 @dataclass(frozen=True)
 class Fingerprints:
-    """Hashes of everything that shapes a transcript (``asr``) and the subtitles (``subs``)."""
+    """Hashes of everything that shapes a transcript (``asr``), the subtitles (``subs``) and,
+    when re-voicing is on, the dub (``dub``; empty when off)."""
 
     asr: str
     subs: str
+    dub: str = ""
+
+    @property
+    def plan(self) -> str:
+        """The fingerprint batches are keyed by: the last stage that runs."""
+        return self.dub or self.subs
 
 
 def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fingerprints:
@@ -47,7 +59,24 @@ def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fing
     asr_conf = {k: v for k, v in config["asr"].items() if k not in ("download_root",)}
     asr = _digest({"subvox": __version__, "audio": config["audio"], "asr": asr_conf, "model": model_identity})
     subs = _digest({"asr": asr, "subtitles": config["subtitles"]})
-    return Fingerprints(asr, subs)
+    revoice = config.get("revoice", {})
+    if not revoice.get("enabled"):
+        return Fingerprints(asr, subs)
+    speaker = config["speakers"][revoice["speaker"]]
+    dub = _digest({"subs": subs, "revoice": revoice, "speaker": speaker, "reference": _file_digest(speaker)})
+    return Fingerprints(asr, subs, dub)
+
+
+def _file_digest(speaker: dict[str, Any]) -> str | None:
+    """Content hash of a speaker's reference clip: a re-recorded clip redoes the dubs,
+    a copied or touched one does not."""
+    ref = speaker.get("reference")
+    if not ref:
+        return None
+    try:
+        return hashlib.sha256(Path(ref).read_bytes()).hexdigest()[:12]
+    except OSError:
+        return None
 
 
 def model_identity(model: str) -> dict[str, Any]:
@@ -74,6 +103,7 @@ class Layout:
     fingerprints: Fingerprints
     formats: tuple[str, ...]
     translate: bool
+    revoice: bool = False
 
     @property
     def work(self) -> str:
@@ -104,6 +134,20 @@ class Layout:
     def done_marker(self, stem: str) -> str:
         return f"{self.work}/done/{self.fingerprints.subs}/{stem}.done"
 
+    def dub_outputs(self, stem: str, media: str) -> dict[str, str]:
+        """The dub (``wav``) and, for a video container, the muxed copy (``video``)."""
+        paths = {"wav": f"{self.out}/{stem}.revoiced.wav"}
+        ext = os.path.splitext(media)[1].lower()
+        if ext in VIDEO_CONTAINERS:
+            paths["video"] = f"{self.out}/{stem}.revoiced{ext}"
+        return paths
+
+    def dub_qa(self, stem: str) -> str:
+        return f"{self.work}/qa/{stem}.revoice.json"
+
+    def dub_marker(self, stem: str) -> str:
+        return f"{self.work}/done-revoice/{self.fingerprints.dub}/{stem}.done"
+
 
 def layout_for(config: dict[str, Any]) -> Layout:
     """The layout (paths and fingerprints) of a validated config."""
@@ -112,6 +156,7 @@ def layout_for(config: dict[str, Any]) -> Layout:
         fingerprints(config, model_identity(config["asr"]["model"])),
         tuple(config["subtitles"]["formats"]),
         config["asr"]["task"] == "translate",
+        bool(config.get("revoice", {}).get("enabled")),
     )
 
 
@@ -130,11 +175,12 @@ def made_from(path: str, media: str) -> bool:
         return False
 
 
-def mark_done(layout: Layout, stem: str, media: str) -> None:
-    """Record that ``stem`` is finished for this configuration; forget other configurations
-    (so returning to an earlier setting re-renders instead of trusting an old marker)."""
-    path = layout.done_marker(stem)
-    for other in glob.glob(f"{glob.escape(layout.work)}/done/*/{glob.escape(stem)}.done"):
+def _mark(path: str, stem: str, media: str) -> None:
+    """Write the marker ``path`` (``<kind>/<fingerprint>/<stem>.done``) stamped with ``media``;
+    drop the file's markers of other configurations, so returning to an earlier setting
+    redoes the work instead of trusting an old marker."""
+    kind_dir = os.path.dirname(path.removesuffix(f"/{stem}.done"))
+    for other in glob.glob(f"{glob.escape(kind_dir)}/*/{glob.escape(stem)}.done"):
         if os.path.normpath(other) != os.path.normpath(path):
             with contextlib.suppress(OSError):
                 os.unlink(other)
@@ -142,9 +188,31 @@ def mark_done(layout: Layout, stem: str, media: str) -> None:
     stamp(path, media)
 
 
-def is_done(layout: Layout, stem: str, media: str) -> bool:
-    """True when ``stem`` has current outputs for this configuration and this media file."""
+def mark_done(layout: Layout, stem: str, media: str) -> None:
+    """Record that ``stem`` has current subtitles for this configuration."""
+    _mark(layout.done_marker(stem), stem, media)
+
+
+def mark_dubbed(layout: Layout, stem: str, media: str) -> None:
+    """Record that ``stem`` has a current dub for this configuration."""
+    _mark(layout.dub_marker(stem), stem, media)
+
+
+def subs_done(layout: Layout, stem: str, media: str) -> bool:
+    """True when ``stem`` has current subtitles for this configuration and this media file."""
     return made_from(layout.done_marker(stem), media) and all(os.path.exists(p) for p in layout.outputs(stem).values())
+
+
+def dub_done(layout: Layout, stem: str, media: str) -> bool:
+    """True when ``stem`` has a current dub (and muxed video) for this configuration."""
+    return made_from(layout.dub_marker(stem), media) and all(
+        os.path.exists(p) for p in layout.dub_outputs(stem, media).values()
+    )
+
+
+def is_done(layout: Layout, stem: str, media: str) -> bool:
+    """True when every stage the configuration asks for is current for ``stem``."""
+    return subs_done(layout, stem, media) and (not layout.revoice or dub_done(layout, stem, media))
 
 
 def plan_batches(stems: list[str], pending: set[str], fp: Fingerprints, batch_size: int) -> tuple[dict, list]:
@@ -160,7 +228,7 @@ def plan_batches(stems: list[str], pending: set[str], fp: Fingerprints, batch_si
     ordered = sorted(stems)
     for i in range(0, len(ordered), batch_size):
         members = ordered[i : i + batch_size]
-        key = hashlib.sha256("\n".join([fp.subs, *members]).encode()).hexdigest()[:16]
+        key = hashlib.sha256("\n".join([fp.plan, *members]).encode()).hexdigest()[:16]
         batches[key] = members
         if any(m in pending for m in members):
             requested.append(key)
@@ -172,10 +240,16 @@ def batch_marker(layout: Layout, batch: str) -> str:
     return f"{layout.work}/batches/{batch}.json"
 
 
+def revoice_marker(layout: Layout, batch: str) -> str:
+    """The re-voicing job's declared output for a batch."""
+    return f"{layout.work}/revoice_batches/{batch}.json"
+
+
 def forget_batch(layout: Layout, batch: str) -> None:
-    """Remove a batch marker left by an earlier run, so that the batch runs again."""
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(batch_marker(layout, batch))
+    """Remove the batch markers left by an earlier run, so that the batch runs again."""
+    for path in (batch_marker(layout, batch), revoice_marker(layout, batch)):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
 
 
 def batch_results_path(layout: Layout, batch: str) -> str:

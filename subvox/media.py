@@ -8,6 +8,7 @@ string, and inputs are passed as ``file:`` URLs so a name such as ``-x.mp4`` or
 from __future__ import annotations
 
 import os
+import subprocess
 import wave
 from pathlib import Path
 from typing import Any
@@ -166,17 +167,49 @@ def decode_at(media: str, rate: int, stream: int = 0) -> np.ndarray:
     return np.frombuffer(out, dtype="<i2")
 
 
-def open_pcm(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
-    """Memory-map a mono 16-bit PCM WAV written by ``extract_audio``: nothing is read into RAM
-    until a slice is used, so long recordings cost little memory."""
+def open_pcm(path: str | os.PathLike[str], mono: bool = True) -> tuple[np.ndarray, int]:
+    """Memory-map a 16-bit PCM WAV written by ``extract_audio``: nothing is read into RAM
+    until a slice is used, so long recordings cost little memory. Mono gives shape
+    ``(frames,)``; with ``mono=False`` any channel count gives ``(frames, channels)``."""
     with wave.open(os.fspath(path), "rb") as wf:
-        if wf.getsampwidth() != 2 or wf.getnchannels() != 1:
-            raise SubvoxError(f"{path}: expected mono 16-bit PCM WAV")
+        channels = wf.getnchannels()
+        if wf.getsampwidth() != 2 or (mono and channels != 1):
+            raise SubvoxError(f"{path}: expected {'mono ' if mono else ''}16-bit PCM WAV")
         rate, frames = wf.getframerate(), wf.getnframes()
-    offset = os.path.getsize(path) - frames * 2  # ffmpeg writes the data chunk last
+    shape = (frames,) if mono else (frames, channels)
+    offset = os.path.getsize(path) - frames * channels * 2  # ffmpeg writes the data chunk last
     if frames == 0:
-        return np.zeros(0, dtype=np.int16), rate
-    return np.memmap(path, dtype="<i2", mode="r", offset=offset, shape=(frames,)), rate
+        return np.zeros(shape, dtype=np.int16), rate
+    return np.memmap(path, dtype="<i2", mode="r", offset=offset, shape=shape), rate
+
+
+def mux_audio_track(
+    media: str | os.PathLike[str],
+    track: str | os.PathLike[str],
+    dest: str | os.PathLike[str],
+    codec: str,
+    language: str,
+    title: str,
+) -> None:
+    """Copy every stream of ``media`` untouched and add ``track`` as an extra audio stream
+    (encoded with ``codec``, tagged ``language``/``title``, not the default), atomically."""
+    n = probe(media)["audio_streams"]  # the new track's index among audio streams
+    ext = Path(dest).suffix.lower()
+    with atomic_path(dest) as tmp:
+        # an argument list (no shell); inputs and output as file: URLs
+        args = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+        args += ["-i", _file_url(media), "-i", _file_url(track), "-map", "0", "-map", "1:a:0", "-c", "copy"]
+        args += [f"-c:a:{n}", codec, f"-metadata:s:a:{n}", f"language={language}"]
+        args += [f"-metadata:s:a:{n}", f"title={title}", f"-disposition:a:{n}", "0"]
+        args += ["-map_metadata", "0", "-fflags", "+bitexact"]
+        args += ["-f", _MUXERS.get(ext, ext.lstrip(".")), "file:" + str(tmp)]
+        proc = subprocess.run(args, capture_output=True)
+        if proc.returncode:
+            reason = _ffmpeg_reason(ffmpeg.Error("ffmpeg", proc.stdout, proc.stderr), media)
+            raise SubvoxError(f"{media}: muxing the dub failed ({reason})")
+
+
+_MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 
 
 def load_wav(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
