@@ -11,10 +11,10 @@ PIP_TORCH_ARGS := $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),)
 .PHONY: example test venv system-deps test-deps lint clean
 
 system-deps:
-	@if command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1; then :; \
+	@if command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 && command -v espeak-ng >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
-	else echo "subvox needs ffmpeg and ffprobe on PATH (e.g. sudo apt-get install ffmpeg)" >&2; exit 1; fi
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg espeak-ng >/dev/null; \
+	else echo "subvox needs ffmpeg, ffprobe and espeak-ng on PATH (e.g. sudo apt-get install ffmpeg espeak-ng)" >&2; exit 1; fi
 
 # The test suite also starts a real single-node SLURM (Debian's slurm-wlm and munge) and
 # opens the HTML report in headless Chromium.
@@ -24,15 +24,15 @@ test-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge chromium >/dev/null; \
 	else echo "the tests need slurm-wlm, munge and chromium (root): sudo apt-get install slurm-wlm munge chromium" >&2; fi
 
-$(BIN)/.installed: envs/requirements.txt envs/requirements-dev.txt envs/requirements-openai-whisper.txt pyproject.toml
+$(BIN)/.installed: envs/requirements.txt envs/requirements-dev.txt envs/requirements-nodeps.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# torch first and pinned: anything else asking for torch would pull a CUDA build
 	$(BIN)/pip install -q $(PIP_TORCH_ARGS) torch==2.13.0
 	$(BIN)/pip install -q -r envs/requirements.txt -r envs/requirements-dev.txt
-	$(BIN)/pip install -q --no-deps -r envs/requirements-openai-whisper.txt
+	$(BIN)/pip install -q --no-deps -r envs/requirements-nodeps.txt
 	$(BIN)/pip install -q --no-deps -e .
-	$(BIN)/python -c "import faster_whisper, whisper, snakemake, subvox"
+	$(BIN)/python -c "import faster_whisper, whisper, piper, resemblyzer, snakemake, subvox"
 	touch $@
 
 venv: system-deps $(BIN)/.installed

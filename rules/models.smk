@@ -39,6 +39,27 @@ rule convert_model:
         "../scripts/convert_model.py"
 
 
+rule convert_ggml:
+    input:
+        model=lambda wc: str(subvox_models.ct2_source(ASR["model"], MODELS)),
+    output:
+        ggml=f"{MODELS}/whisper.cpp/{{model}}.bin",
+    params:
+        model=ASR["model"],
+        # <id>.bin is f16, <id>.f32.bin f32 (subvox.models.ggml_model)
+        ftype=lambda wc: "f32" if wc.model.endswith(".f32") else "f16",
+    log:
+        f"{WORK}/logs/convert_ggml/{{model}}.log",
+    threads: RES["models"]["threads"]
+    resources:
+        mem_mb=RES["models"]["mem_mb"],
+        runtime=RES["models"]["runtime"],
+    conda:
+        "../envs/subvox.yaml"
+    script:
+        "../scripts/convert_ggml.py"
+
+
 rule models:
     input:
         ASR_MODEL_PATH,

@@ -201,6 +201,8 @@ def mux_audio_track(
         args += ["-i", _file_url(media), "-i", _file_url(track), "-map", "0", "-map", "1:a:0", "-c", "copy"]
         args += [f"-c:a:{n}", codec, f"-metadata:s:a:{n}", f"language={language}"]
         args += [f"-metadata:s:a:{n}", f"title={title}", f"-disposition:a:{n}", "0"]
+        if _MUXERS.get(ext) in ("mp4", "mov"):  # MP4 keeps a track's name as its handler name
+            args += [f"-metadata:s:a:{n}", f"handler_name={title}"]
         args += ["-map_metadata", "0", "-fflags", "+bitexact"]
         args += ["-f", _MUXERS.get(ext, ext.lstrip(".")), "file:" + str(tmp)]
         proc = subprocess.run(args, capture_output=True)

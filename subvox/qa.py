@@ -26,8 +26,13 @@ SUMMARY_COLUMNS = (
     "speech_coverage",
     "dropped_hallucinations",
     "wer",
+    "dub_wer",
+    "dub_similarity",
+    "dub_overflows",
     "notes",
 )
+# columns filled from the dub's QA (OUTPUT/_subvox/qa/<stem>.revoice.json) when there is one
+DUB_COLUMNS = {"dub_wer": "roundtrip_wer", "dub_similarity": "similarity_to_source", "dub_overflows": "overflows"}
 
 
 def _coverage(cues: list[Cue], duration: float) -> float:
@@ -110,6 +115,10 @@ def write_summary(path: str, layout: Any, media: dict[str, str]) -> int:
         qa_path = layout.qa(stem)
         if os.path.isfile(qa_path):
             qa = read_json(qa_path)
+            dub_path = layout.dub_qa(stem)
+            if layout.revoice and os.path.isfile(dub_path):
+                dub = read_json(dub_path)
+                qa.update({col: dub.get(key) for col, key in DUB_COLUMNS.items()})
             rows.append(summary_row(qa["source"], qa))
     write_text(path, summary_tsv(rows))
     return len(rows)

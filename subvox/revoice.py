@@ -99,6 +99,13 @@ class Similarity:
         return round(float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))), 4)
 
 
+def dub_length(stream: dict[str, Any], decoded: int, rate: int) -> int:
+    """Samples in the dub: the source stream's stated duration (decoders may add codec padding,
+    e.g. AAC's last frame), else what was decoded."""
+    stated = stream.get("duration")
+    return round(stated * rate) if stated else decoded
+
+
 def _spoken_text(cue: Any) -> str:
     return " ".join(" ".join(cue.lines).split())
 
@@ -135,7 +142,10 @@ def write_mix(
             voice = np.asarray(timeline[start:stop], dtype=np.float32)
             if duck:
                 gain = dub.duck_gain(start, stop, spans, floor, ramp)
-                block = original[start:stop].astype(np.float32) / 32768.0 * gain[:, None] + voice[:, None]
+                under = np.zeros((stop - start, channels), dtype=np.float32)
+                piece = original[start:stop]
+                under[: piece.shape[0]] = piece.astype(np.float32) / 32768.0
+                block = under * gain[:, None] + voice[:, None]
             else:
                 block = voice[:, None]
             out.write(np.clip(block, -1.0, 32767 / 32768))
@@ -185,7 +195,7 @@ def revoice_one(
         # the original at its own rate and channels: the dub's length, the duck mix, similarity
         extract_audio(item.media, os.path.join(tmp, "original.wav"), index, rate, channels)
         original, _ = open_pcm(os.path.join(tmp, "original.wav"), mono=False)
-        n = original.shape[0]
+        n = dub_length(stream, original.shape[0], rate)
         timeline = np.memmap(os.path.join(tmp, "dub.f32"), dtype=np.float32, mode="w+", shape=(max(n, 1),))[:n]
         placements, spans = [], []
         t0 = time.perf_counter()

@@ -78,3 +78,19 @@ def test_merge_is_recursive_like_snakemake_config_overrides():
     base = {"asr": {"backend": "faster-whisper", "model": "tiny.en"}, "input_dir": "a"}
     merge(base, {"asr": {"backend": "openai-whisper"}, "input_dir": "b"})
     assert base == {"asr": {"backend": "openai-whisper", "model": "tiny.en"}, "input_dir": "b"}
+
+
+def test_nested_command_line_strings_are_read_as_the_schema_types():
+    """Snakemake hands nested --config values over as strings ('{enabled: true}' -> 'true')."""
+    config = validate_config(
+        {
+            "input_dir": "i",
+            "output_dir": "o",
+            "revoice": {"enabled": "true", "max_stretch": "1.5"},
+            "asr": {"beam_size": "1"},
+        }
+    )
+    assert config["revoice"]["enabled"] is True and config["revoice"]["max_stretch"] == 1.5
+    assert config["asr"]["beam_size"] == 1
+    with pytest.raises(SubvoxError, match="revoice.enabled: 'maybe' is not of type 'boolean'"):
+        validate_config({"input_dir": "i", "output_dir": "o", "revoice": {"enabled": "maybe"}})

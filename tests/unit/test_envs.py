@@ -14,7 +14,7 @@ from tests.helpers import REPO
 
 def pip_pins() -> dict[str, str]:
     pins = {}
-    for name in ("requirements.txt", "requirements-openai-whisper.txt"):
+    for name in ("requirements.txt", "requirements-nodeps.txt"):
         for line in (REPO / "envs" / name).read_text().splitlines():
             line = line.split("#")[0].strip()
             if line:
@@ -44,4 +44,4 @@ def test_container_recipe_installs_the_same_pins():
     recipe = (REPO / "envs" / "subvox.def").read_text()
     assert "pip install --no-cache-dir torch==2.13.0" in recipe
     assert "-r /opt/subvox/envs/requirements.txt" in recipe
-    assert re.search(r"--no-deps -r /opt/subvox/envs/requirements-openai-whisper.txt", recipe)
+    assert re.search(r"--no-deps -r /opt/subvox/envs/requirements-nodeps.txt", recipe)
