@@ -78,7 +78,7 @@ def batch_items(wildcards):
 
 
 def final_markers():
-    """What `snakemake` (rule all) asks for: every requested batch through its last stage."""
+    """The default target: every requested batch, through its last stage."""
     stage = "revoice_batches" if REVOICE else "batches"
     return expand(f"{WORK}/{stage}/{{batch}}.json", batch=REQUESTED)
 

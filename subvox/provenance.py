@@ -17,7 +17,7 @@ from typing import Any
 from subvox import __version__
 from subvox.models import sha256_file
 
-PACKAGES = ("faster-whisper", "ctranslate2", "openai-whisper", "torch", "numpy", "snakemake")
+PACKAGES = ("faster-whisper", "ctranslate2", "openai-whisper", "pywhispercpp", "torch", "numpy", "snakemake")
 
 
 @cache

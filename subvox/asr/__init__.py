@@ -1,4 +1,4 @@
-"""Speech recognition behind one interface: faster-whisper and openai-whisper."""
+"""Speech recognition behind one interface: faster-whisper, openai-whisper and whisper.cpp."""
 
 from subvox.asr.base import DecodeOptions, Segment, Transcriber, Transcript, Word, load_transcriber
 

@@ -151,6 +151,42 @@ class DecodeOptions:
         )
 
 
+def vad_speech(audio: np.ndarray, options: DecodeOptions) -> tuple[list[dict[str, int]] | None, np.ndarray]:
+    """Silero VAD applied as faster-whisper applies it (for backends without their own).
+
+    Returns the speech chunks (sample ranges) and the speech joined together, or
+    ``(None, audio)`` when VAD is off; times decoded from the joined speech go back onto
+    the original audio with ``restore_vad_times``.
+    """
+    if not options.vad:
+        return None, audio
+    from faster_whisper.vad import collect_chunks, get_speech_timestamps
+
+    chunks = get_speech_timestamps(audio, options.vad_options())
+    return chunks, np.concatenate(collect_chunks(audio, chunks)[0]) if chunks else audio[:0]
+
+
+def restore_vad_times(segments: list[Segment], chunks: list[dict[str, int]] | None) -> list[Segment]:
+    """Segment and word times in the joined speech of ``vad_speech`` -> times in the original audio."""
+    if not chunks:
+        return segments
+    from faster_whisper.transcribe import restore_speech_timestamps
+
+    return list(restore_speech_timestamps(segments, chunks, 16000))
+
+
+def speech_language(model: Transcriber, speech: np.ndarray, options: DecodeOptions) -> tuple[str, float]:
+    """The language to decode ``speech`` in: the configured one, else Whisper's detection.
+
+    No speech: English for English-only models, ``und`` (probability 0) otherwise.
+    """
+    if options.language:
+        return options.language, 1.0
+    if len(speech):
+        return model.detect_language(speech)
+    return ("en", 1.0) if not model.multilingual else ("und", 0.0)
+
+
 class Transcriber(Protocol):
     """A loaded model: call ``transcribe`` for as many files as you like."""
 
@@ -192,4 +228,8 @@ def load_transcriber(
         from subvox.asr.openai import OpenAIWhisperTranscriber
 
         return OpenAIWhisperTranscriber(model_path, model_name, device, threads)
+    if backend == "whisper.cpp":
+        from subvox.asr.whispercpp import WhisperCppTranscriber
+
+        return WhisperCppTranscriber(model_path, model_name, device, threads)
     raise ValueError(f"unknown ASR backend {backend!r}")

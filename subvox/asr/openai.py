@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from subvox.asr.base import DecodeOptions, Segment, Transcript, Word
+from subvox.asr.base import DecodeOptions, Segment, Transcript, Word, restore_vad_times, speech_language, vad_speech
 from subvox.errors import SubvoxError
 
 SAMPLE_RATE = 16000
@@ -76,19 +76,8 @@ class OpenAIWhisperTranscriber:
 
         torch.manual_seed(options.seed)
         duration = len(audio) / SAMPLE_RATE
-        chunks = None
-        speech = audio
-        if options.vad:
-            from faster_whisper.vad import collect_chunks, get_speech_timestamps
-
-            chunks = get_speech_timestamps(audio, options.vad_options())
-            speech = np.concatenate(collect_chunks(audio, chunks)[0]) if chunks else audio[:0]
-        if options.language:
-            lang, lang_prob = options.language, 1.0
-        elif len(speech):
-            lang, lang_prob = self.detect_language(speech)
-        else:
-            lang, lang_prob = ("en", 1.0) if not self.multilingual else ("und", 0.0)
+        chunks, speech = vad_speech(audio, options)
+        lang, lang_prob = speech_language(self, speech, options)
         segments: list[Segment] = []
         if len(speech):
             result = self.model.transcribe(
@@ -123,10 +112,7 @@ class OpenAIWhisperTranscriber:
                 )
                 for i, s in enumerate(result["segments"])
             ]
-            if chunks:
-                from faster_whisper.transcribe import restore_speech_timestamps
-
-                segments = list(restore_speech_timestamps(segments, chunks, SAMPLE_RATE))
+            segments = restore_vad_times(segments, chunks)
         return Transcript(
             language=lang,
             language_probability=lang_prob,

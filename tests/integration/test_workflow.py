@@ -243,3 +243,29 @@ def test_second_run_does_nothing_and_a_new_file_runs_alone(runs, library):
         assert "1 files processed, 0 failed, 6 already done" in proc.stderr
     finally:
         new.unlink()
+
+
+def test_whisper_cpp_backend_converts_its_model_and_writes_subtitles(tmp_path):
+    """The third backend end to end on one clip: the workflow converts tiny.en to ggml itself."""
+    media = copy(clip("jfk").path, tmp_path / "media" / "talks" / "jfk.flac")
+    models_dir, out = tmp_path / "models", tmp_path / "out"
+    write_config(
+        tmp_path,
+        input_dir=str(tmp_path / "media"),
+        output_dir=str(out),
+        models_dir=str(models_dir),
+        asr={"backend": "whisper.cpp", "model": "tiny.en"},
+    )
+    snakemake(tmp_path)
+    ggml = models.ggml_model(models_dir, "tiny.en")
+    assert ggml.is_file() and (out / "_subvox" / "logs" / "convert_ggml" / "tiny.en.log").is_file()
+    subs = pysrt.open(str(out / "talks" / "jfk.srt"), encoding="utf-8")
+    assert len(subs) >= 2 and [s.index for s in subs] == list(range(1, len(subs) + 1))
+    assert all(subs[i].end <= subs[i + 1].start for i in range(len(subs) - 1))
+    assert wer(clip("jfk").reference, " ".join(s.text for s in subs)) <= 0.1
+    data = load(out, "talks/jfk")
+    check_cues(data)
+    assert data["backend"] == "whisper.cpp" and data["language"] == "en"
+    assert all(seg["words"] for seg in data["segments"])
+    assert data["provenance"]["model"]["sha256"] == hashlib.sha256(ggml.read_bytes()).hexdigest()
+    assert data["source"]["sha256"] == hashlib.sha256(media.read_bytes()).hexdigest()
