@@ -166,3 +166,18 @@ def test_rerun_redoes_nothing_and_a_speaker_change_redoes_only_the_dubs(run, lib
     snakemake(work)
     assert {stem: digest(out / f"{stem}.revoiced.wav") for stem in files} == first, "dubs are reproducible"
     shutil.rmtree(work / "models", ignore_errors=True)
+
+
+def test_a_file_whose_dub_fails_costs_the_others_nothing(run):
+    work, out, files, conf, _ = run
+    write_config(work, **conf, revoice={"enabled": True, "speaker": "joe", "mix": "duck"})
+    (out / "_subvox" / "probe" / "audio" / "jfk.json").unlink()  # the dub stage needs it
+    proc = snakemake(work, check=False)
+    assert proc.returncode == 1, "failed files show in the exit status"
+    rows = list(csv.DictReader((out / "failed.tsv").open(), delimiter="\t"))
+    assert [(r["input"], r["stage"]) for r in rows] == [("audio/jfk.wav", "revoice")]
+    assert "\n" not in rows[0]["reason"] and "jfk.wav" in rows[0]["reason"]
+    for stem in files:
+        qa = json.loads((out / "_subvox" / "qa" / f"{stem}.revoice.json").read_text())
+        assert (qa["mix"] == "duck") == (stem != "audio/jfk"), "the others are dubbed anew, jfk keeps its old dub"
+    assert "3 dubbed" in proc.stderr and "1 failed" in proc.stderr

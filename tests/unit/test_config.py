@@ -92,5 +92,5 @@ def test_nested_command_line_strings_are_read_as_the_schema_types():
     )
     assert config["revoice"]["enabled"] is True and config["revoice"]["max_stretch"] == 1.5
     assert config["asr"]["beam_size"] == 1
-    with pytest.raises(SubvoxError, match="revoice.enabled: 'maybe' is not of type 'boolean'"):
+    with pytest.raises(SubvoxError, match=r"revoice\.enabled: 'maybe' is not of type 'boolean'"):
         validate_config({"input_dir": "i", "output_dir": "o", "revoice": {"enabled": "maybe"}})
