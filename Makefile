@@ -24,13 +24,17 @@ test-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge chromium >/dev/null; \
 	else echo "the tests need slurm-wlm, munge and chromium (root): sudo apt-get install slurm-wlm munge chromium" >&2; fi
 
-$(BIN)/.installed: envs/requirements.txt envs/requirements-dev.txt envs/requirements-nodeps.txt pyproject.toml
+$(BIN)/.installed: envs/requirements.txt envs/requirements-dev.txt envs/requirements-nodeps.txt envs/requirements-outetts.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# torch first and pinned: anything else asking for torch would pull a CUDA build
 	$(BIN)/pip install -q $(PIP_TORCH_ARGS) torch==2.13.0
 	$(BIN)/pip install -q -r envs/requirements.txt -r envs/requirements-dev.txt
 	$(BIN)/pip install -q --no-deps -r envs/requirements-nodeps.txt
+	# OuteTTS (optional engine, tested here with tiny models): --no-deps and torchaudio's
+	# CUDA-linked extension removed; why: envs/requirements-outetts.txt
+	$(BIN)/pip install -q --no-deps -r envs/requirements-outetts.txt
+	$(BIN)/python -c "import importlib.util as u, pathlib as p; [f.unlink() for f in (p.Path(u.find_spec('torchaudio').origin).parent / 'lib').glob('*.so')]"
 	$(BIN)/pip install -q --no-deps -e .
 	$(BIN)/python -c "import faster_whisper, whisper, piper, resemblyzer, snakemake, subvox"
 	touch $@

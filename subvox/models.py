@@ -82,18 +82,9 @@ def openai_checkpoint(models_dir: str | os.PathLike[str], model: str) -> Path:
     return Path(models_dir) / "openai-whisper" / f"{model_id(model)}.pt"
 
 
-def ggml_ftype(compute_type: str) -> str:
-    """The ggml tensor type whisper.cpp runs ``asr.compute_type`` as: f32 for float32, else f16."""
-    return "f32" if compute_type == "float32" else "f16"
-
-
-def ggml_model(models_dir: str | os.PathLike[str], model: str, ftype: str = "f16") -> Path:
-    """Where the converted whisper.cpp (ggml) model of ``model`` lives inside ``models_dir``.
-
-    f16 (the default) is ``<model_id>.bin``; another ftype is ``<model_id>.<ftype>.bin``.
-    """
-    suffix = "" if ftype == "f16" else f".{ftype}"
-    return Path(models_dir) / "whisper.cpp" / f"{model_id(model)}{suffix}.bin"
+def ggml_model(models_dir: str | os.PathLike[str], model: str) -> Path:
+    """Where the converted whisper.cpp (ggml, f16) model of ``model`` lives inside ``models_dir``."""
+    return Path(models_dir) / "whisper.cpp" / f"{model_id(model)}.bin"
 
 
 def wheel_ct2_dir(model: str) -> Path | None:
@@ -216,5 +207,5 @@ def asr_model(config: dict[str, Any]) -> tuple[str, str]:
     if asr["backend"] == "openai-whisper":
         return str(openai_checkpoint(models_dir, model)), name
     if asr["backend"] == "whisper.cpp":
-        return str(ggml_model(models_dir, model, ggml_ftype(asr["compute_type"]))), name
+        return str(ggml_model(models_dir, model)), name
     return str(ct2), name

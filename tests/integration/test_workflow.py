@@ -255,6 +255,7 @@ def test_whisper_cpp_backend_converts_its_model_and_writes_subtitles(tmp_path):
         output_dir=str(out),
         models_dir=str(models_dir),
         asr={"backend": "whisper.cpp", "model": "tiny.en"},
+        resources={"subtitles": {"threads": 1}},  # ggml's thread pool crawls when its threads outnumber free cores
     )
     snakemake(tmp_path)
     ggml = models.ggml_model(models_dir, "tiny.en")
