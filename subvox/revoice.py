@@ -69,7 +69,7 @@ class VoiceSpec:
             log.info(
                 "loaded %s voice %s in %.2f s",
                 self.speaker["engine"],
-                self.profile["speaker"],
+                self.profile["name"],
                 time.perf_counter() - t0,
             )
         return self._voice
@@ -221,13 +221,13 @@ def revoice_one(
         synth_s = time.perf_counter() - t0
         out_channels = write_mix(outputs["wav"], timeline, original, rate, spans, revoice)
         if "video" in outputs:
-            title = revoice["title"] or f"subvox dub ({voice.profile['speaker']})"
+            title = revoice["title"] or f"subvox dub ({voice.profile['name']})"
             codec = revoice["audio_codec"] or CODECS.get(os.path.splitext(item.media)[1].lower(), "aac")
             tag = iso639_2(revoice["language"] or language)
             mux_audio_track(item.media, outputs["wav"], outputs["video"], codec, tag, title)
         qa: dict[str, Any] = {
             "source": item.relpath,
-            "speaker": voice.profile["speaker"],
+            "speaker": voice.profile["name"],
             "engine": speaker["engine"],
             "language": language,
             "mix": revoice["mix"],

@@ -98,19 +98,20 @@ def reference_words(speaker: dict[str, Any], model: Any, workdir: str) -> dict[s
 
 
 def build(name: str, speaker: dict[str, Any], model: Any | None, device: str = "cpu") -> dict[str, Any]:
-    """The speaker's JSON profile (see subvox.tts.base): built-in voice, shipped profile or clone."""
+    """The speaker's JSON profile (see subvox.tts.base) under its ``name``: built-in voice, shipped
+    profile or clone."""
     check_speaker(name, speaker)
     if speaker.get("profile"):
         profile = read_json(speaker["profile"])
         if profile.get("engine") != speaker["engine"]:
             raise SubvoxError(f"speakers.{name}.profile: made for engine {profile.get('engine')!r}")
-        return {**profile, "speaker": name}
+        return {**profile, "name": name}
     if not speaker.get("reference"):
-        return {**tts.build_profile(speaker, None, device), "speaker": name}
+        return {**tts.build_profile(speaker, None, device), "name": name}
     if model is None:
         raise SubvoxError(f"speakers.{name}: cloning needs the ASR model for word timings")
     with tempfile.TemporaryDirectory(prefix="subvox-speaker-") as tmp:
         ref = reference_words(speaker, model, tmp)
         profile = tts.build_profile(speaker, ref, device)
     meta = {k: v for k, v in ref.items() if k != "audio"}
-    return {**profile, "speaker": name, "reference": {"sha256": sha256_file(speaker["reference"]), **meta}}
+    return {**profile, "name": name, "reference": {"sha256": sha256_file(speaker["reference"]), **meta}}
