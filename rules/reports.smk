@@ -21,7 +21,7 @@ rule dataset:
 
 rule report:
     input:
-        expand(f"{WORK}/batches/{{batch}}.json", batch=REQUESTED),
+        final_markers(),
     output:
         html=f"{OUT}/report.html",
     params:

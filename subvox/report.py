@@ -150,6 +150,7 @@ def build(files: list[tuple[str, str, str]], layout: Any, failed: list[dict[str,
             for r in rows
         ],
     )
+    dubs = _dub_table(files, layout) if getattr(layout, "revoice", False) else ""
     failures = _table(["input", "stage", "reason"], [[f["input"], f["stage"], f["reason"]] for f in failed])
     plot = f'<img class="run-plot" alt="real-time factor per file" src="{rtf_plot(rows)}">' if rows else ""
     return f"""<!DOCTYPE html>
@@ -159,10 +160,24 @@ td,th{{border:1px solid #ccc;padding:2px 6px;font-size:13px}}img{{max-width:100%
 <body><h1>subvox report</h1>
 <p>{len(rows)} files with subtitles, {len(failed)} failed, {total_audio / 3600:.2f} h of audio.</p>
 <h2>Files</h2>{overview}{plot}
+{dubs}
 <h2>Failures</h2>{failures if failed else "<p>none</p>"}
 <h2>Per file</h2>{"".join(sections)}
 </body></html>
 """
+
+
+def _dub_table(files: list[tuple[str, str, str]], layout: Any) -> str:
+    """The re-voicing QA of every dubbed file (OUTPUT/_subvox/qa/<stem>.revoice.json)."""
+    keys = ["speaker", "engine", "mix", "cues", "stretched", "max_stretch", "overflows", "roundtrip_wer"]
+    rows = []
+    for stem, _, source in sorted(files, key=lambda f: f[2]):
+        if os.path.isfile(layout.dub_qa(stem)):
+            qa = read_json(layout.dub_qa(stem))
+            sims = [qa.get("similarity_to_source"), qa.get("similarity_to_reference")]
+            rows.append([source, *(qa.get(k) for k in keys), *sims])
+    headers = ["source", *keys, "similarity to source", "similarity to reference"]
+    return f"<h2>Dubs</h2>{_table(headers, rows)}" if rows else "<h2>Dubs</h2><p>none yet</p>"
 
 
 def write_report(

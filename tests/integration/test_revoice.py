@@ -144,6 +144,15 @@ def test_summary_carries_the_dub_figures(run):
     assert f"{len(files)} dubbed" in proc.stderr
 
 
+def test_report_lists_the_dubs(run):
+    work, out, files, _, _ = run
+    snakemake(work, "report")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    dubs = page.split("<h2>Dubs</h2>", 1)[1].split("<h2>", 1)[0]
+    assert all(f"<td>{files[stem].relative_to(files[stem].parents[1])}</td>" in dubs for stem in files)
+    assert dubs.count("<td>joe</td>") == len(files)
+
+
 def test_rerun_redoes_nothing_and_a_speaker_change_redoes_only_the_dubs(run, library):
     work, out, files, conf, _ = run
     outputs = sorted(p for p in out.rglob("*") if p.is_file() and "_subvox" not in p.parts and p.suffix != ".tsv")

@@ -8,8 +8,8 @@ driven per cue; the dub placed, written and checked), not voice quality.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from pathlib import Path
 
 import pytest
 import soundfile
@@ -52,13 +52,13 @@ def cloned_run(tmp_path_factory):
 
 
 def test_profile_is_built_once_offline_from_whisper_word_timings(cloned_run):
-    work, out, reference, _, proc = cloned_run
+    _, out, reference, _, _ = cloned_run
     profile = json.loads((out / "_subvox" / "speakers" / "clone.json").read_text())
     assert profile["engine"] == "outetts" and profile["interface_version"] == 1 and profile["name"] == "clone"
     assert profile["reference"]["sha256"] == hashlib.sha256(reference.read_bytes()).hexdigest()
     words = profile["reference"]["words"]
     assert "fellow Americans" in profile["reference"]["text"] and len(words) >= 20
-    assert all(a["end"] <= b["start"] + 1e-3 for a, b in zip(words, words[1:], strict=False)), "word times in order"
+    assert all(a["end"] <= b["start"] + 1e-3 for a, b in itertools.pairwise(words)), "word times in order"
     logs = list((out / "_subvox" / "logs" / "speaker_profile").glob("*.log"))
     assert [p.name for p in logs] == ["clone.log"]
     assert len(list((out / "_subvox" / "logs" / "revoice").glob("*.log"))) == 2
