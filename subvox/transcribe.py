@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import mmap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,6 +147,22 @@ def as_float(samples: np.ndarray) -> np.ndarray:
     return np.asarray(samples, dtype=np.float32)
 
 
+def release(audio: np.ndarray, start: int, end: int) -> None:
+    """Drop the pages of ``audio[start:end]`` from this process when ``audio`` is a memory map.
+
+    Read pages of a file map stay resident until the map is dropped, so without this a
+    long recording ends up wholly in RSS even though it is read one piece at a time.
+    """
+    mm = getattr(audio, "_mmap", None)
+    if mm is None or end <= start or not hasattr(mm, "madvise"):
+        return
+    base = audio.offset % mmap.ALLOCATIONGRANULARITY + start * audio.itemsize  # type: ignore[attr-defined]
+    lo = base // mmap.PAGESIZE * mmap.PAGESIZE
+    hi = min(len(mm), audio.offset % mmap.ALLOCATIONGRANULARITY + end * audio.itemsize)  # type: ignore[attr-defined]
+    if hi > lo:
+        mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+
+
 def plan_chunks(audio: np.ndarray, chunk_s: float | None, search_s: float = 20.0) -> list[tuple[int, int]]:
     """Cut a long recording into pieces of at most ``chunk_s`` seconds, each cut in a pause.
 
@@ -163,6 +181,7 @@ def plan_chunks(audio: np.ndarray, chunk_s: float | None, search_s: float = 20.0
     while n - start > limit:
         lo, hi = start + limit - search, start + limit
         speech = get_speech_timestamps(as_float(audio[lo:hi]), VadOptions(min_silence_duration_ms=200, speech_pad_ms=0))
+        release(audio, lo, hi)
         edges = [0, *[e for c in speech for e in (c["start"], c["end"])], hi - lo]
         gaps = [(edges[i + 1] - edges[i], (edges[i] + edges[i + 1]) // 2) for i in range(0, len(edges) - 1, 2)]
         width, middle = max(gaps)
@@ -177,6 +196,29 @@ def _prompt_tail(segments: list[Any], words: int = 40) -> str | None:
     """The end of what was said so far: context for the next piece, as Whisper uses it."""
     text = " ".join(s.text for s in segments[-5:]).split()
     return " ".join(text[-words:]) or None
+
+
+def _pieces(
+    model: Transcriber,
+    audio: np.ndarray,
+    decode: DecodeOptions,
+    lang_opts: LanguageOptions,
+    chunk_s: float | None,
+    regions: list[Window] | None,
+) -> Iterator[tuple[Window, np.ndarray]]:
+    """(region, float samples) to decode, one at a time: each chunk is read and converted once,
+    its languages planned, its regions decoded, and its pages released before the next."""
+    if regions is not None:
+        for r in regions:
+            yield r, as_float(audio[r.start : r.end])
+            release(audio, r.start, r.end)
+        return
+    for a, b in plan_chunks(audio, chunk_s):
+        samples = as_float(audio[a:b])
+        for r in plan_regions(model, samples, decode, lang_opts):
+            yield Window(a + r.start, a + r.end, r.language, r.probability), samples[r.start : r.end]
+        del samples
+        release(audio, a, b)
 
 
 def transcribe_audio(
@@ -199,22 +241,17 @@ def transcribe_audio(
     guards = guards or GuardOptions()
     lang_opts = lang_opts or LanguageOptions()
     duration = len(audio) / SAMPLE_RATE
-    if regions is None:
-        regions = []
-        for a, b in plan_chunks(audio, chunk_s):
-            regions += [
-                Window(a + r.start, a + r.end, r.language, r.probability)
-                for r in plan_regions(model, as_float(audio[a:b]), decode, lang_opts)
-            ]
-
+    planned: list[Window] = []
     segments: list[Any] = []
     spans: list[dict[str, Any]] = []
-    for r in regions:
+    for r, samples in _pieces(model, audio, decode, lang_opts, chunk_s, regions):
+        planned.append(r)
         prompt = decode.initial_prompt
         if segments and decode.condition_on_previous_text and spans and spans[-1]["language"] == r.language:
             prompt = _prompt_tail(segments) or prompt
         options = dataclasses.replace(decode, language=r.language or None, initial_prompt=prompt)
-        part = model.transcribe(as_float(audio[r.start : r.end]), options)
+        part = model.transcribe(samples, options)
+        del samples
         offset = r.start / SAMPLE_RATE
         for seg in part.segments:
             seg.start += offset
@@ -256,7 +293,7 @@ def transcribe_audio(
         languages=spans,
         guards=events,
     )
-    transcript.regions = regions
+    transcript.regions = planned
     return transcript
 
 
