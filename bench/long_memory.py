@@ -8,7 +8,7 @@ use e.g. --minutes 10 while developing: the 1-hour run costs 3-5 min of CPU). Ea
 transcribed in its own fresh process exactly as a workflow batch job does it
 (subvox.batch.transcribe_one): subvox.media.open_pcm memory-maps the WAV, and
 subvox.transcribe.transcribe_audio gets the int16 map with the options of config/config.yaml
-(chunk_s 60: pieces cut in pauses, one piece converted and decoded at a time), with the
+(chunk_s 120: pieces cut in pauses, one piece converted and decoded at a time), with the
 default backend (faster-whisper int8, tiny.en, 2 threads).
 
 Printed per file: transcription wall time and RTF, peak RSS (ru_maxrss), the peaks of the

@@ -87,7 +87,7 @@ def pure_inference(clips: list[Path], model: str, tmp: Path) -> float:
     transcriber = load_transcriber("faster-whisper", str(models.ct2_source(model, "models")), model, threads=2)
     for clip in clips:
         extract_audio(clip, tmp / "a.wav")
-        transcribe_audio(transcriber, open_pcm(tmp / "a.wav")[0], DecodeOptions(), chunk_s=60)
+        transcribe_audio(transcriber, open_pcm(tmp / "a.wav")[0], DecodeOptions(), chunk_s=120)
     return time.perf_counter() - t0
 
 
