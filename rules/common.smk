@@ -104,15 +104,15 @@ def report_run(out, media):
     if not os.path.isdir(out):
         return
     paths = {s: os.path.join(INPUT, media[s]) for s in media}
-    done = {s for s in media if library.is_done(LAYOUT, s, paths[s])}
-    subtitled = sum(1 for s in media if library.subs_done(LAYOUT, s, paths[s])) if REVOICE else len(done)
+    subtitled = {s for s in media if library.subs_done(LAYOUT, s, paths[s])}
+    done = {s for s in subtitled if not REVOICE or library.dub_done(LAYOUT, s, paths[s])}
     dubbed = f"{len(done)} dubbed, " if REVOICE else ""
     failed = write_failed_tsv(out, [s for s in media if s not in done])
     summary = f"{out}/summary.tsv"
     if REQUESTED or not os.path.isfile(summary):
         write_summary(summary, LAYOUT, media)
     print(
-        f"subvox: {subtitled} of {len(media)} files have subtitles; {dubbed}"
+        f"subvox: {len(subtitled)} of {len(media)} files have subtitles; {dubbed}"
         + (f"{failed} failed (see {out}/failed.tsv)" if failed else "none failed")
         + (f", {len(media) - len(done) - failed} unfinished" if len(media) - len(done) - failed else "")
         + f". This run: {library.run_account(LAYOUT, REQUESTED, len(media), failed, RUN_START)}",

@@ -30,6 +30,7 @@ from typing import Any
 from subvox import __version__
 from subvox.atomic import write_text
 from subvox.discover import WORK_DIRNAME
+from subvox.models import sha256_file
 
 # Containers whose dub is also muxed as an extra audio track (video stream copied untouched).
 VIDEO_CONTAINERS = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
@@ -74,7 +75,7 @@ def _file_digest(speaker: dict[str, Any]) -> str | None:
     if not ref:
         return None
     try:
-        return hashlib.sha256(Path(ref).read_bytes()).hexdigest()[:12]
+        return sha256_file(ref)[:12]
     except OSError:
         return None
 

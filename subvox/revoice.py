@@ -32,7 +32,7 @@ from subvox.languages import iso639_2
 from subvox.library import Layout, dub_done, mark_dubbed, subs_done
 from subvox.media import extract_audio, mux_audio_track, open_pcm
 from subvox.segment import CueLimits
-from subvox.transcribe import LanguageOptions, transcribe_audio
+from subvox.transcribe import LanguageOptions, as_float, transcribe_audio
 from subvox.tts import Voice, load_voice
 from subvox.wer import wer
 
@@ -80,6 +80,7 @@ class Similarity:
 
     def __init__(self) -> None:
         self._encoder: Any = None
+        self._clips: dict[str, np.ndarray | None] = {}
 
     def embed(self, audio: np.ndarray) -> np.ndarray | None:
         """Embedding of 16 kHz mono speech, or None when there is too little of it."""
@@ -91,6 +92,15 @@ class Similarity:
             self._encoder = VoiceEncoder("cpu", verbose=False)
         wav = preprocess_wav(audio.astype(np.float32), source_sr=SIM_RATE)
         return self._encoder.embed_utterance(wav) if wav.size >= SIM_RATE else None
+
+    def embed_clip(self, path: str, workdir: str) -> np.ndarray | None:
+        """Embedding of a clip (any format ffmpeg reads), made once per job: the reference
+        clip is the same for every file of the batch."""
+        if path not in self._clips:
+            wav = os.path.join(workdir, "clip16k.wav")
+            extract_audio(path, wav, 0, SIM_RATE, 1)
+            self._clips[path] = self.embed(as_float(open_pcm(wav)[0]))
+        return self._clips[path]
 
     @staticmethod
     def cosine(a: np.ndarray | None, b: np.ndarray | None) -> float | None:
@@ -251,10 +261,7 @@ def revoice_one(
             qa["similarity_to_source"] = sim.cosine(dub_emb, sim.embed(_speech_at(source, rate, spans, max_s)))
             ref = voice.speaker.get("reference")
             if ref:
-                ref_wav = os.path.join(tmp, "reference.wav")
-                extract_audio(ref, ref_wav, 0, SIM_RATE, 1)
-                ref_audio, _ = open_pcm(ref_wav)
-                qa["similarity_to_reference"] = sim.cosine(dub_emb, sim.embed(ref_audio.astype(np.float32) / 32768.0))
+                qa["similarity_to_reference"] = sim.cosine(dub_emb, sim.embed_clip(ref, tmp))
     write_json(layout.dub_qa(item.stem), qa)
     mark_dubbed(layout, item.stem, item.media)
     clear_failure(layout.out, item.stem)
