@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import mmap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +29,8 @@ SAMPLE_RATE = 16000
 class LanguageOptions:
     """How languages are detected when ``asr.language`` is ``auto``."""
 
-    probe_windows: int = 8  # windows checked first, spread over the file
+    probe_windows: int = 8  # at most this many windows checked first, spread over the file
+    probe_every_s: float = 30.0  # one probe per this much speech (each costs a full encoder pass)
     min_window_s: float = 2.0  # speech per window (shorter pieces are merged)
     max_window_s: float = 30.0
     min_probability: float = 0.5  # a window below this follows its neighbours
@@ -88,6 +90,20 @@ def _smooth(windows: list[Window], min_probability: float) -> None:
             w.language = nearest.language
 
 
+def probe_picks(windows: list[Window], lang_opts: LanguageOptions) -> list[int]:
+    """Indices of the windows whose language is checked first: the first, the last and evenly between.
+
+    Each check runs Whisper's encoder on a padded 30-s input whatever the window's length,
+    so the count follows the amount of speech (one per ``probe_every_s``, plus one) instead
+    of the number of pauses, capped by ``probe_windows``. Only when the probes disagree is
+    every window checked.
+    """
+    speech_s = sum(w.end - w.start for w in windows) / SAMPLE_RATE
+    wanted = 1 + math.ceil(speech_s / lang_opts.probe_every_s)
+    count = max(1, min(lang_opts.probe_windows, len(windows), wanted))
+    return sorted(set(np.linspace(0, len(windows) - 1, count).round().astype(int).tolist()))
+
+
 def language_regions(
     model: Transcriber, audio: np.ndarray, lang_opts: LanguageOptions, decode: DecodeOptions
 ) -> list[Window]:
@@ -95,8 +111,7 @@ def language_regions(
     windows = speech_windows(audio, lang_opts, decode)
     if not windows:
         return []
-    picks = np.linspace(0, len(windows) - 1, min(lang_opts.probe_windows, len(windows))).round().astype(int)
-    probes = [windows[i] for i in sorted(set(picks.tolist()))]  # first, last and evenly between
+    probes = [windows[i] for i in probe_picks(windows, lang_opts)]
     _classify(model, audio, probes)
     _smooth(probes, lang_opts.min_probability)
     if len({w.language for w in probes}) > 1:

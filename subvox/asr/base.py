@@ -96,7 +96,7 @@ class DecodeOptions:
     compression_ratio_threshold: float | None = 2.4
     log_prob_threshold: float | None = -1.0
     no_speech_threshold: float | None = 0.6
-    condition_on_previous_text: bool = True
+    condition_on_previous_text: bool = False  # see the schema: prompts spoil long recordings
     initial_prompt: str | None = None
     word_timestamps: bool = True
     seed: int = 0
@@ -123,7 +123,7 @@ class DecodeOptions:
             compression_ratio_threshold=asr.get("compression_ratio_threshold", cls.compression_ratio_threshold),
             log_prob_threshold=asr.get("log_prob_threshold", cls.log_prob_threshold),
             no_speech_threshold=asr.get("no_speech_threshold", cls.no_speech_threshold),
-            condition_on_previous_text=asr.get("condition_on_previous_text", True),
+            condition_on_previous_text=asr.get("condition_on_previous_text", cls.condition_on_previous_text),
             initial_prompt=asr.get("initial_prompt"),
             word_timestamps=asr.get("word_timestamps", True),
             seed=asr.get("seed", 0),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from subvox.asr import features
 from subvox.asr.base import DecodeOptions, Segment, Transcript, Word
 
 
@@ -22,6 +23,7 @@ class FasterWhisperTranscriber:
             num_workers=1,
             local_files_only=True,
         )
+        features.install(self.model)  # same features, memory bounded per block (long chunks)
         self.multilingual = bool(self.model.model.is_multilingual)
 
     def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
