@@ -21,10 +21,10 @@ Matrix (backend x compute type x model x length), every run in its OWN subproces
   models tiny.en and base (models staged/converted as the workflow's `models` target does).
   10 s and 1 min: --reps repetitions (default 3).
   10 min: 1 repetition (--long-reps) and only some configurations, so the full run fits
-  about 25 minutes on 2 cores. --long fast (default): faster-whisper int8 with every model
-  and whisper.cpp f16 with tiny.en; openai-whisper is left out (10 min of tiny.en takes
-  ~3 min, of base ~5 min, and its 1-min RTF already ranks it). --long per-backend adds
-  openai-whisper tiny.en; all | default | none as named.
+  about 20 minutes on 2 cores. --long per-backend (default): faster-whisper int8 with every
+  model and each backend's first compute type with tiny.en, so the three engines' WERs are
+  compared on 1,223 words (2 points = 24 words); --long fast leaves openai-whisper out
+  (~2 min for 10 min of tiny.en); all | default | none as named.
 Runs are interleaved: repetition 1 of every configuration, then repetition 2 (order rotated
 each time), ...; the 10-min runs come last, so that --time-limit MIN drops them first.
 After repetition 1 the time still needed is printed.
@@ -47,7 +47,9 @@ every raw run), backends[-quick].md (the table, also printed), backends[-quick].
 peak RSS per configuration and track). Cells are median [min, max]. Printed at the end:
 openai-whisper RTF / default-backend RTF per model on the 1-min track, and PASS/FAIL for the
 targets: default backend (faster-whisper int8) on 1 min, tiny.en RTF <= 0.08 and base RTF
-<= 0.15; tiny.en peak RSS <= 400 MB (checked on every track, worst run).
+<= 0.15; tiny.en peak RSS <= 400 MB (checked on every track, worst run); the spread of the
+three backends' WERs <= 0.02 per model, on the longest track all of them ran. Runs cut by
+--time-limit are counted as "skipped", runs that crashed as "failed".
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ EXTRA_COMPUTE_TYPES = {"faster-whisper": ["int8_float32"], "whisper.cpp": ["f32"
 LENGTHS = {"10s": 10.0, "1min": 60.0, "10min": 600.0}
 TARGETS_RTF = {"tiny.en": 0.08, "base": 0.15}  # default backend, 1-min track
 TARGET_RSS_MB = {"tiny.en": 400.0}
+TARGET_WER_SPREAD = 0.02  # the backends' WERs on the same track, same weights
 # Rough RTF and per-run start-up seconds on a 2-core x86 machine, used only to print the
 # expected duration of a plan before it starts.
 PRIOR_RTF = {
@@ -596,9 +599,9 @@ def summarise(runs: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any
     groups: dict[tuple[Any, ...], dict[str, Any]] = {}
     for r in runs:
         key = (*r["config"], r["length"])
-        g = groups.setdefault(key, {"n": 0, "failed": 0, "values": {m: [] for m, _, _ in METRICS}})
+        g = groups.setdefault(key, {"n": 0, "failed": 0, "skipped": 0, "values": {m: [] for m, _, _ in METRICS}})
         if "error" in r["result"]:
-            g["failed"] += 1
+            g["skipped" if r["result"]["error"].startswith("skipped") else "failed"] += 1
             continue
         g["n"] += 1
         for m, _, _ in METRICS:
@@ -619,7 +622,7 @@ def table(groups: dict[tuple[Any, ...], dict[str, Any]], order: list[tuple[str, 
             g = groups.get((*cfg, length))
             if g is None:
                 continue
-            runs = f"{g['n']}" + (f" ({g['failed']} failed)" if g["failed"] else "")
+            runs = f"{g['n']}" + "".join(f" ({g[k]} {k})" for k in ("failed", "skipped") if g[k])
             cells = [fmt(g["stats"][m], nd, g["n"]) for m, _, nd in METRICS]
             lines.append(f"| {cfg[0]} | {cfg[2]} | {cfg[1]} | {length} | {runs} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -646,6 +649,19 @@ def verdicts(groups: dict[tuple[Any, ...], dict[str, Any]], models_run: list[str
             verdict = "NOT MEASURED" if fw is None else ("PASS" if fw <= target else "FAIL")
             shown = "-" if fw is None else f"{fw:.3f}"
             out.append(f"{verdict}: {backend} {compute} {model} RTF on 1 min = {shown} (target <= {target})")
+    for model in models_run:  # same weights in every engine: accuracy must not depend on the engine
+        for length in reversed(LENGTHS):  # the longest track every backend ran: most words
+            wers = {b: med((b, model, COMPUTE_TYPES[b][0], length), "wer") for b in COMPUTE_TYPES}
+            if sum(v is not None for v in wers.values()) >= 2:
+                ran = {b: v for b, v in wers.items() if v is not None}
+                spread = max(ran.values()) - min(ran.values())
+                verdict = "PASS" if spread <= TARGET_WER_SPREAD else "FAIL"
+                shown = ", ".join(f"{b} {v:.3f}" for b, v in ran.items())
+                out.append(
+                    f"{verdict}: WER spread across backends, {model}, {length} = {spread:.3f} ({shown}; "
+                    f"target <= {TARGET_WER_SPREAD})"
+                )
+                break
     for model, target in TARGET_RSS_MB.items():
         if model not in models_run:
             continue
@@ -718,7 +734,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=None, help="repetitions of 10s/1min (default 3, --quick 1)")
     ap.add_argument(
         "--long",
-        default="fast",
+        default="per-backend",
         choices=["all", "per-backend", "fast", "default", "none"],
         help="which configurations get the 10-min track (see the docstring)",
     )
