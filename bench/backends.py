@@ -296,7 +296,7 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
     from subvox.rulescript import tune_allocator
     from subvox.transcribe import LanguageOptions, transcribe_audio
 
-    if "MALLOC_MMAP_THRESHOLD_" not in spec.get("env", {}):
+    if "MALLOC_MMAP_THRESHOLD_" not in spec.get("env", {}) and not spec.get("glibc_default"):
         tune_allocator()  # as every workflow job does (subvox.rulescript.run)
 
     import_s = time.perf_counter() - t0

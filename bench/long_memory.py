@@ -58,6 +58,9 @@ VARIANTS = {  # name: (how audio is read, extra worker spec)
     "trim": ("memmap", {"malloc_trim": True}),  # malloc_trim(0) after every piece
     "mmap-threshold": ("memmap", {"env": {"MALLOC_MMAP_THRESHOLD_": "131072"}}),  # glibc: blocks >= 128 KiB mapped
     "mmap-threshold-4m": ("memmap", {"env": {"MALLOC_MMAP_THRESHOLD_": "4194304"}}),  # only blocks >= 4 MiB
+    "mmap-threshold-32m": ("memmap", {"env": {"MALLOC_MMAP_THRESHOLD_": str(32 << 20)}}),  # blocks >= 32 MiB
+    "glibc": ("memmap", {"glibc_default": True}),  # glibc's own dynamic threshold, no tuning at all
+    "glibc-trim": ("memmap", {"glibc_default": True, "malloc_trim": True}),  # that + malloc_trim per piece
 }
 
 
