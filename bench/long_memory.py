@@ -26,7 +26,10 @@ the reference's; then the ratio of the peaks and where the difference comes from
                   fixed): every block of 128 KiB or more gets its own mapping, returned on
                   free, instead of glibc raising the threshold and reusing a fragmented heap;
   mmap-threshold-4m  the same with 4 MiB: only the big blocks (audio copies, STFT frames,
-                  features) are mapped.
+                  features) are mapped; mmap-threshold-8m, -32m: 8 / 32 MiB;
+  glibc           no allocator setting at all (glibc's dynamic threshold: fast, fragments);
+  glibc-trim      that, plus malloc_trim(0) after every piece;
+  arena-1         glibc's defaults with MALLOC_ARENA_MAX=1 (one heap for all threads).
 A variant named twice runs twice (to see the noise).
 """
 
@@ -58,7 +61,9 @@ VARIANTS = {  # name: (how audio is read, extra worker spec)
     "trim": ("memmap", {"malloc_trim": True}),  # malloc_trim(0) after every piece
     "mmap-threshold": ("memmap", {"env": {"MALLOC_MMAP_THRESHOLD_": "131072"}}),  # glibc: blocks >= 128 KiB mapped
     "mmap-threshold-4m": ("memmap", {"env": {"MALLOC_MMAP_THRESHOLD_": "4194304"}}),  # only blocks >= 4 MiB
+    "mmap-threshold-8m": ("memmap", {"env": {"MALLOC_MMAP_THRESHOLD_": str(8 << 20)}}),  # blocks >= 8 MiB
     "mmap-threshold-32m": ("memmap", {"env": {"MALLOC_MMAP_THRESHOLD_": str(32 << 20)}}),  # blocks >= 32 MiB
+    "arena-1": ("memmap", {"glibc_default": True, "env": {"MALLOC_ARENA_MAX": "1"}}),  # one malloc arena
     "glibc": ("memmap", {"glibc_default": True}),  # glibc's own dynamic threshold, no tuning at all
     "glibc-trim": ("memmap", {"glibc_default": True, "malloc_trim": True}),  # that + malloc_trim per piece
 }
