@@ -19,10 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from subvox.asr.base import DecodeOptions, Transcriber, Transcript
+from subvox.asr.base import DecodeOptions, Transcriber, Transcript, speech_language
 from subvox.guards import GuardOptions, apply_guards
 
 SAMPLE_RATE = 16000
+PIECE_PAUSE_MS = 500  # pieces are cut in pauses at least this long
+PIECE_PAD_MS = 200  # speech kept on either side of a stretch (at most vad.speech_pad_ms)
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,81 @@ def plan_chunks(audio: np.ndarray, chunk_s: float | None, search_s: float = 20.0
     return chunks
 
 
+def speech_pieces(samples: np.ndarray, decode: DecodeOptions) -> list[tuple[int, int]]:
+    """Sample ranges of speech, each at most ``vad_max_piece_s`` long (padding included), cut in pauses.
+
+    Silero VAD finds the stretches of speech between pauses of ``PIECE_PAUSE_MS`` (a
+    stretch longer than a piece is split at its last short pause); neighbouring stretches
+    are merged while they fit one piece, so each piece is one Whisper window holding as
+    much speech as fits, and every cut lies in a real pause. Cut only at 2-s pauses (the
+    VAD's joining setting) and split elsewhere at any 0.1-s gap, pieces began mid-sentence:
+    WER 8.8 % instead of 3.3 % on the looped 10-min track (tiny.en).
+    """
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    limit = int((decode.vad_max_piece_s or 30.0) * SAMPLE_RATE)
+    pad_ms = min(decode.vad_speech_pad_ms, PIECE_PAD_MS)
+    vad = VadOptions(
+        threshold=decode.vad_threshold,
+        min_speech_duration_ms=decode.vad_min_speech_duration_ms,
+        max_speech_duration_s=max(1.0, limit / SAMPLE_RATE - 2 * pad_ms / 1000),
+        min_silence_duration_ms=min(decode.vad_min_silence_duration_ms, PIECE_PAUSE_MS),
+        speech_pad_ms=pad_ms,
+    )
+    spans = get_speech_timestamps(samples, vad)
+    pieces: list[tuple[int, int]] = []
+    for c in spans:
+        start, end = c["start"], min(c["end"], c["start"] + limit)
+        if pieces and end - pieces[-1][0] <= limit:
+            pieces[-1] = (pieces[-1][0], end)
+        else:
+            pieces.append((start, end))
+    return pieces
+
+
+def decode_region(
+    model: Transcriber, samples: np.ndarray, options: DecodeOptions, history: list[Any] | None = None
+) -> Transcript:
+    """One region (one language) decoded: piece by piece when VAD is on, else by the backend alone.
+
+    A backend given a long stretch walks through it 30 s at a time, each window starting
+    where the previous one's last timestamp ended; when Whisper ends a window early or
+    without a timestamp, what follows is skipped (on a looped 10-min track: 4-8 % of the
+    words). Pieces cut at pauses and decoded one window each lose nothing that way.
+    ``history``: the segments so far, for the previous-text prompt when that is on.
+    """
+    if not options.vad or not options.vad_max_piece_s:
+        return model.transcribe(samples, options)
+    pieces = speech_pieces(samples, options)
+    first = samples[pieces[0][0] : pieces[0][1]] if pieces else samples[:0]
+    language, probability = speech_language(model, first, options)
+    segments: list[Any] = []
+    earlier = list(history or [])
+    for a, b in pieces:
+        prompt = options.initial_prompt
+        if options.condition_on_previous_text and earlier:
+            prompt = _prompt_tail(earlier) or prompt
+        piece = dataclasses.replace(options, vad=False, language=language, initial_prompt=prompt)
+        part = model.transcribe(samples[a:b], piece)
+        for seg in part.segments:
+            seg.start += a / SAMPLE_RATE
+            seg.end += a / SAMPLE_RATE
+            for w in seg.words:
+                w.start += a / SAMPLE_RATE
+                w.end += a / SAMPLE_RATE
+        segments.extend(part.segments)
+        earlier.extend(part.segments)
+    return Transcript(
+        language=language,
+        language_probability=probability,
+        duration=len(samples) / SAMPLE_RATE,
+        segments=segments,
+        backend=model.backend,
+        model=model.model_name,
+        options=options.to_dict(),
+    )
+
+
 def _prompt_tail(segments: list[Any], words: int = 40) -> str | None:
     """The end of what was said so far: context for the next piece, as Whisper uses it."""
     text = " ".join(s.text for s in segments[-5:]).split()
@@ -265,7 +342,7 @@ def transcribe_audio(
         if segments and decode.condition_on_previous_text and spans and spans[-1]["language"] == r.language:
             prompt = _prompt_tail(segments) or prompt
         options = dataclasses.replace(decode, language=r.language or None, initial_prompt=prompt)
-        part = model.transcribe(samples, options)
+        part = decode_region(model, samples, options, segments)
         del samples
         offset = r.start / SAMPLE_RATE
         for seg in part.segments:

@@ -105,6 +105,7 @@ class DecodeOptions:
     vad_min_speech_duration_ms: int = 250
     vad_min_silence_duration_ms: int = 2000
     vad_speech_pad_ms: int = 400
+    vad_max_piece_s: float | None = 30.0  # speech decoded in VAD-cut pieces (see transcribe.decode_region)
 
     @classmethod
     def from_config(cls, asr: dict[str, Any]) -> DecodeOptions:
@@ -132,6 +133,7 @@ class DecodeOptions:
             vad_min_speech_duration_ms=vad.get("min_speech_duration_ms", cls.vad_min_speech_duration_ms),
             vad_min_silence_duration_ms=vad.get("min_silence_duration_ms", cls.vad_min_silence_duration_ms),
             vad_speech_pad_ms=vad.get("speech_pad_ms", cls.vad_speech_pad_ms),
+            vad_max_piece_s=vad.get("max_piece_s", cls.vad_max_piece_s),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -139,13 +141,14 @@ class DecodeOptions:
         d["temperature"] = list(self.temperature)
         return d
 
-    def vad_options(self) -> Any:
+    def vad_options(self, max_speech_s: float = float("inf")) -> Any:
         """faster-whisper's VadOptions (its bundled Silero model; nothing is downloaded)."""
         from faster_whisper.vad import VadOptions
 
         return VadOptions(
             threshold=self.vad_threshold,
             min_speech_duration_ms=self.vad_min_speech_duration_ms,
+            max_speech_duration_s=max_speech_s,
             min_silence_duration_ms=self.vad_min_silence_duration_ms,
             speech_pad_ms=self.vad_speech_pad_ms,
         )

@@ -8,7 +8,7 @@ import pytest
 from subvox import models
 from subvox.asr import DecodeOptions, load_transcriber
 from subvox.media import extract_audio, load_wav, open_pcm
-from subvox.transcribe import as_float, plan_chunks, transcribe_audio
+from subvox.transcribe import as_float, decode_region, plan_chunks, speech_pieces, transcribe_audio
 from subvox.wer import wer
 from tests.helpers import clip, concat_audio
 
@@ -59,3 +59,39 @@ def test_chunked_transcript_matches_the_speech_with_monotonic_times(long_pcm):
     assert wer(" ".join(s.text for s in whole.segments), text) <= 0.1
     starts = [w.start for s in pieces.segments for w in s.words]
     assert starts == sorted(starts) and starts[-1] <= len(audio) / 16000
+
+
+def test_speech_pieces_fit_one_window_cover_the_speech_and_cut_in_pauses(long_pcm):
+    audio = as_float(open_pcm(long_pcm)[0])
+    loud = np.abs(audio).max()
+    for limit in (30.0, 10.0):
+        pieces = speech_pieces(audio, DecodeOptions(vad_max_piece_s=limit))
+        assert len(pieces) >= (2 if limit == 30.0 else 4), pieces
+        assert all(0 < b - a <= limit * 16000 for a, b in pieces), pieces
+        assert all(b1 <= a2 for (_, b1), (a2, _) in itertools.pairwise(pieces)), "in order, no overlap"
+        covered = np.zeros(len(audio), dtype=bool)
+        for a, b in pieces:
+            covered[a:b] = True
+        assert covered[np.abs(audio) > 0.3 * loud].all(), "every loud sample lies in a piece"
+        for (_, end), (start, _) in itertools.pairwise(pieces):
+            assert np.abs(audio[end:start]).max(initial=0.0) < 0.5 * loud, "cuts lie in pauses"
+    assert speech_pieces(np.zeros(16000 * 5, dtype=np.float32), DecodeOptions()) == []
+
+
+@pytest.mark.slow
+def test_pieces_decode_as_well_as_the_backend_walking_the_speech(long_pcm):
+    audio = as_float(open_pcm(long_pcm)[0])
+    model = load_transcriber("faster-whisper", str(models.ct2_source("tiny.en", "models")), "tiny.en")
+    reference = " ".join(
+        [clip("jfk").reference, clip("LJ001-0001").reference, clip("jfk").reference, clip("coqui_LJ001-0004").reference]
+    )
+    pieces = decode_region(model, audio, DecodeOptions())
+    walked = decode_region(model, audio, DecodeOptions(vad_max_piece_s=None))
+    got = {
+        name: wer(reference, " ".join(s.text for s in t.segments))
+        for name, t in (("pieces", pieces), ("walked", walked))
+    }
+    assert got["pieces"] <= 0.1 and got["pieces"] <= got["walked"] + 0.02, got
+    starts = [s.start for s in pieces.segments]
+    assert starts == sorted(starts) and pieces.segments[-1].end <= len(audio) / 16000 + 0.05
+    assert pieces.language == "en" and pieces.duration == pytest.approx(len(audio) / 16000)

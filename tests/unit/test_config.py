@@ -34,6 +34,7 @@ def test_user_values_are_kept():
         "min_speech_duration_ms": 250,
         "min_silence_duration_ms": 2000,
         "speech_pad_ms": 400,
+        "max_piece_s": 30,
     }
 
 
