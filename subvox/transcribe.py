@@ -25,6 +25,7 @@ from subvox.guards import GuardOptions, apply_guards
 SAMPLE_RATE = 16000
 PIECE_PAUSE_MS = 500  # pieces are cut in pauses at least this long
 PIECE_PAD_MS = 200  # speech kept on either side of a stretch (at most vad.speech_pad_ms)
+PIECE_TAIL_S = 1.0  # after a piece's last segment, a shorter rest is padding, not left-over speech
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class LanguageOptions:
     """How languages are detected when ``asr.language`` is ``auto``."""
 
     probe_windows: int = 8  # at most this many windows checked first, spread over the file
-    probe_every_s: float = 30.0  # one probe per this much speech (each costs a full encoder pass)
+    probe_every_s: float = 60.0  # one probe per this much speech (each costs a full encoder pass)
     min_window_s: float = 2.0  # speech per window (shorter pieces are merged)
     max_window_s: float = 30.0
     min_probability: float = 0.5  # a window below this follows its neighbours
@@ -263,7 +264,9 @@ def decode_region(
         prompt = options.initial_prompt
         if options.condition_on_previous_text and earlier:
             prompt = _prompt_tail(earlier) or prompt
-        piece = dataclasses.replace(options, vad=False, language=language, initial_prompt=prompt)
+        piece = dataclasses.replace(
+            options, vad=False, language=language, initial_prompt=prompt, stop_tail_s=PIECE_TAIL_S
+        )
         part = model.transcribe(samples[a:b], piece)
         for seg in part.segments:
             seg.start += a / SAMPLE_RATE

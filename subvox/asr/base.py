@@ -106,6 +106,7 @@ class DecodeOptions:
     vad_min_silence_duration_ms: int = 2000
     vad_speech_pad_ms: int = 400
     vad_max_piece_s: float | None = 30.0  # speech decoded in VAD-cut pieces (see transcribe.decode_region)
+    stop_tail_s: float = 0.0  # a piece: stop once less than this is left after the last segment
 
     @classmethod
     def from_config(cls, asr: dict[str, Any]) -> DecodeOptions:

@@ -54,20 +54,24 @@ class FasterWhisperTranscriber:
             vad_filter=options.vad,
             vad_parameters=options.vad_options() if options.vad else None,
         )
-        out = [
-            Segment(
-                id=i,
-                start=s.start,
-                end=s.end,
-                text=s.text.strip(),
-                words=[Word(w.start, w.end, w.word, w.probability) for w in (s.words or [])],
-                avg_logprob=s.avg_logprob,
-                no_speech_prob=s.no_speech_prob,
-                compression_ratio=s.compression_ratio,
-                temperature=s.temperature,
+        out = []
+        duration = len(audio) / 16000
+        for s in segments:  # a generator: each further 30-s window is decoded only when asked for
+            out.append(
+                Segment(
+                    id=len(out),
+                    start=s.start,
+                    end=s.end,
+                    text=s.text.strip(),
+                    words=[Word(w.start, w.end, w.word, w.probability) for w in (s.words or [])],
+                    avg_logprob=s.avg_logprob,
+                    no_speech_prob=s.no_speech_prob,
+                    compression_ratio=s.compression_ratio,
+                    temperature=s.temperature,
+                )
             )
-            for i, s in enumerate(segments)
-        ]
+            if options.stop_tail_s and duration - s.end < options.stop_tail_s:
+                break  # only padding is left: no window (a full encoder pass) for it
         return Transcript(
             language=info.language,
             language_probability=info.language_probability,

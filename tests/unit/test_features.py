@@ -72,7 +72,7 @@ def windows(*seconds: float, gap_s: float = 1.0) -> list[Window]:
 
 
 def test_probes_follow_the_speech_not_the_number_of_pauses():
-    opts = LanguageOptions()  # 8 at most, one per 30 s of speech plus one
+    opts = LanguageOptions(probe_every_s=30.0)  # 8 at most, one per 30 s of speech plus one
     assert probe_picks(windows(5.0), opts) == [0]
     assert probe_picks(windows(3.0, 4.0), opts) == [0, 1], "a short file: both ends"
     many_short = windows(*[4.0] * 14)  # 56 s of speech in 14 windows
@@ -82,3 +82,4 @@ def test_probes_follow_the_speech_not_the_number_of_pauses():
     assert len(picks) == 8 and picks[0] == 0 and picks[-1] == 359
     assert probe_picks(many_short, LanguageOptions(probe_every_s=4.0, probe_windows=20)) == list(range(14))
     assert probe_picks(many_short, LanguageOptions(probe_windows=2)) == [0, 13]
+    assert probe_picks(many_short, LanguageOptions()) == [0, 13], "the default: one per minute of speech, plus one"
