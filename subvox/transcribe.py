@@ -26,6 +26,7 @@ SAMPLE_RATE = 16000
 PIECE_PAUSE_MS = 500  # pieces are cut in pauses at least this long
 PIECE_PAD_MS = 200  # speech kept on either side of a stretch (at most vad.speech_pad_ms)
 PIECE_TAIL_S = 1.0  # after a piece's last segment, a shorter rest is padding, not left-over speech
+PIECE_LEFTOVER_S = 2.0  # a longer rest with speech in it is decoded again (see _left_over)
 
 
 @dataclass(frozen=True)
@@ -261,21 +262,24 @@ def decode_region(
     segments: list[Any] = []
     earlier = list(history or [])
     for a, b in pieces:
-        prompt = options.initial_prompt
-        if options.condition_on_previous_text and earlier:
-            prompt = _prompt_tail(earlier) or prompt
-        piece = dataclasses.replace(
-            options, vad=False, language=language, initial_prompt=prompt, stop_tail_s=PIECE_TAIL_S
-        )
-        part = model.transcribe(samples[a:b], piece)
-        for seg in part.segments:
-            seg.start += a / SAMPLE_RATE
-            seg.end += a / SAMPLE_RATE
-            for w in seg.words:
-                w.start += a / SAMPLE_RATE
-                w.end += a / SAMPLE_RATE
-        segments.extend(part.segments)
-        earlier.extend(part.segments)
+        while a < b:
+            prompt = options.initial_prompt
+            if options.condition_on_previous_text and earlier:
+                prompt = _prompt_tail(earlier) or prompt
+            piece = dataclasses.replace(
+                options, vad=False, language=language, initial_prompt=prompt, stop_tail_s=PIECE_TAIL_S
+            )
+            part = model.transcribe(samples[a:b], piece)
+            for seg in part.segments:
+                seg.start += a / SAMPLE_RATE
+                seg.end += a / SAMPLE_RATE
+                for w in seg.words:
+                    w.start += a / SAMPLE_RATE
+                    w.end += a / SAMPLE_RATE
+            segments.extend(part.segments)
+            earlier.extend(part.segments)
+            a = _left_over(samples, part.segments, a, b, options)
+
     return Transcript(
         language=language,
         language_probability=probability,
@@ -285,6 +289,23 @@ def decode_region(
         model=model.model_name,
         options=options.to_dict(),
     )
+
+
+def _left_over(samples: np.ndarray, decoded: list[Any], a: int, b: int, options: DecodeOptions) -> int:
+    """Where undecoded speech of the piece ``a:b`` resumes, or ``b`` when nothing is left.
+
+    Whisper sometimes ends a window early with an end-of-text whose timestamp jumps past the
+    rest (whisper.cpp and openai-whisper then move on: a whole sentence lost). When more than
+    ``PIECE_LEFTOVER_S`` follows the last segment and VAD hears speech there, that rest is
+    decoded as a piece of its own.
+    """
+    from faster_whisper.vad import get_speech_timestamps
+
+    end = int(decoded[-1].end * SAMPLE_RATE) if decoded else a
+    if not decoded or end <= a or b - end < PIECE_LEFTOVER_S * SAMPLE_RATE:
+        return b
+    speech = get_speech_timestamps(samples[end:b], options.vad_options())
+    return end if speech else b
 
 
 def _prompt_tail(segments: list[Any], words: int = 40) -> str | None:
