@@ -22,6 +22,7 @@ file, with tiny.en).
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -108,8 +109,6 @@ def pure_inference(clips: list[Path], model: str, tmp: Path, tuned: bool) -> flo
         "tune_allocator() if sys.argv[5] == '1' else None;"
         "print(w._pure([Path(p) for p in json.loads(sys.argv[2])], sys.argv[3], Path(sys.argv[4])))"
     )
-    import json
-
     args = [str(Path(__file__).parent), json.dumps([str(c) for c in clips]), model, str(tmp), "1" if tuned else "0"]
     out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True, cwd=REPO)
     return float(out.stdout.split()[-1])

@@ -243,16 +243,15 @@ def speech_pieces(samples: np.ndarray, decode: DecodeOptions) -> list[tuple[int,
     return pieces
 
 
-def decode_region(
-    model: Transcriber, samples: np.ndarray, options: DecodeOptions, history: list[Any] | None = None
-) -> Transcript:
+def decode_region(model: Transcriber, samples: np.ndarray, options: DecodeOptions) -> Transcript:
     """One region (one language) decoded: piece by piece when VAD is on, else by the backend alone.
 
     A backend given a long stretch walks through it 30 s at a time, each window starting
     where the previous one's last timestamp ended; when Whisper ends a window early or
     without a timestamp, what follows is skipped (on a looped 10-min track: 4-8 % of the
     words). Pieces cut at pauses and decoded one window each lose nothing that way.
-    ``history``: the segments so far, for the previous-text prompt when that is on.
+    With the previous-text prompt on, the first piece keeps ``options.initial_prompt`` (the
+    caller's) and each later one gets the end of the region's text so far.
     """
     if not options.vad or not options.vad_max_piece_s:
         return model.transcribe(samples, options)
@@ -260,24 +259,17 @@ def decode_region(
     first = samples[pieces[0][0] : pieces[0][1]] if pieces else samples[:0]
     language, probability = speech_language(model, first, options)
     segments: list[Any] = []
-    earlier = list(history or [])
     for a, b in pieces:
         while a < b:
             prompt = options.initial_prompt
-            if options.condition_on_previous_text and earlier:
-                prompt = _prompt_tail(earlier) or prompt
+            if options.condition_on_previous_text and segments:
+                prompt = _prompt_tail(segments) or prompt
             piece = dataclasses.replace(
                 options, vad=False, language=language, initial_prompt=prompt, stop_tail_s=PIECE_TAIL_S
             )
             part = model.transcribe(samples[a:b], piece)
-            for seg in part.segments:
-                seg.start += a / SAMPLE_RATE
-                seg.end += a / SAMPLE_RATE
-                for w in seg.words:
-                    w.start += a / SAMPLE_RATE
-                    w.end += a / SAMPLE_RATE
+            _shift(part.segments, a / SAMPLE_RATE)
             segments.extend(part.segments)
-            earlier.extend(part.segments)
             a = _left_over(samples, part.segments, a, b, options)
 
     return Transcript(
@@ -306,6 +298,16 @@ def _left_over(samples: np.ndarray, decoded: list[Any], a: int, b: int, options:
         return b
     speech = get_speech_timestamps(samples[end:b], options.vad_options())
     return end if speech else b
+
+
+def _shift(segments: list[Any], seconds: float) -> None:
+    """Move segment and word times by ``seconds`` (piece or region times -> times in the file)."""
+    for seg in segments:
+        seg.start += seconds
+        seg.end += seconds
+        for w in seg.words:
+            w.start += seconds
+            w.end += seconds
 
 
 def _prompt_tail(segments: list[Any], words: int = 40) -> str | None:
@@ -366,15 +368,9 @@ def transcribe_audio(
         if segments and decode.condition_on_previous_text and spans and spans[-1]["language"] == r.language:
             prompt = _prompt_tail(segments) or prompt
         options = dataclasses.replace(decode, language=r.language or None, initial_prompt=prompt)
-        part = decode_region(model, samples, options, segments)
+        part = decode_region(model, samples, options)
         del samples
-        offset = r.start / SAMPLE_RATE
-        for seg in part.segments:
-            seg.start += offset
-            seg.end += offset
-            for w in seg.words:
-                w.start += offset
-                w.end += offset
+        _shift(part.segments, r.start / SAMPLE_RATE)
         segments.extend(part.segments)
         lang = r.language or part.language
         prob = r.probability if r.language else part.language_probability

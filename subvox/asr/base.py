@@ -142,14 +142,13 @@ class DecodeOptions:
         d["temperature"] = list(self.temperature)
         return d
 
-    def vad_options(self, max_speech_s: float = float("inf")) -> Any:
+    def vad_options(self) -> Any:
         """faster-whisper's VadOptions (its bundled Silero model; nothing is downloaded)."""
         from faster_whisper.vad import VadOptions
 
         return VadOptions(
             threshold=self.vad_threshold,
             min_speech_duration_ms=self.vad_min_speech_duration_ms,
-            max_speech_duration_s=max_speech_s,
             min_silence_duration_ms=self.vad_min_silence_duration_ms,
             speech_pad_ms=self.vad_speech_pad_ms,
         )

@@ -75,7 +75,7 @@ class FasterWhisperTranscriber:
         return Transcript(
             language=info.language,
             language_probability=info.language_probability,
-            duration=len(audio) / 16000,
+            duration=duration,
             segments=out,
             backend=self.backend,
             model=self.model_name,
