@@ -285,19 +285,25 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
+def jobs_malloc(spec: dict[str, Any]) -> bool:
+    """Whether a worker runs with the workflow jobs' malloc (subvox.allocator: jemalloc when
+    installed, else glibc with a 4 MiB mmap threshold) rather than a diagnostic setting."""
+    return not spec.get("glibc_default") and not {"MALLOC_MMAP_THRESHOLD_", "LD_PRELOAD"} & set(spec.get("env", {}))
+
+
 def worker(spec: dict[str, Any]) -> dict[str, Any]:
     """One measurement: load the model, transcribe one WAV the way a workflow job does."""
     sampler = RssSampler()
     sampler.start()
     t0 = time.perf_counter()
+    from subvox import allocator
     from subvox.asr import DecodeOptions, load_transcriber
     from subvox.guards import GuardOptions
     from subvox.media import open_pcm
-    from subvox.rulescript import tune_allocator
     from subvox.transcribe import LanguageOptions, transcribe_audio
 
-    if "MALLOC_MMAP_THRESHOLD_" not in spec.get("env", {}) and not spec.get("glibc_default"):
-        tune_allocator()  # as every workflow job does (subvox.rulescript.run)
+    if jobs_malloc(spec):
+        allocator.tune()  # as every workflow job does (subvox.rulescript.run)
 
     import_s = time.perf_counter() - t0
     asr = spec["asr"]
@@ -372,6 +378,7 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
         "chunks": len(transcript.regions),
         "segments": len(transcript.segments),
         "language": transcript.language,
+        "malloc": allocator.loaded() or "glibc",
         "text": " ".join(s.text.strip() for s in transcript.segments),
     }
 
@@ -383,6 +390,10 @@ def run_worker(spec: dict[str, Any], timeout_s: float) -> dict[str, Any]:
         env[var] = str(spec["threads"])  # as a Snakemake job with `threads` would
     env.setdefault("HF_HUB_OFFLINE", "1")
     env.update(spec.get("env", {}))
+    if jobs_malloc(spec):
+        from subvox import allocator
+
+        allocator.preload("auto", env)  # as the Snakefile does for every job
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec)]
     t0 = time.perf_counter()
     try:
@@ -888,6 +899,9 @@ def main() -> None:
         + ", ".join(f"{n} = {t['audio_s']:.1f} s" for n, t in tracks.items())
         + f" of real English speech looped from {len(clips)} clips.",
         f"Repetitions: {args.reps} for 10s/1min; 10min: {args.long_reps} run(s), {long_note}.",
+        "malloc (as the workflow's jobs): "
+        + (", ".join(sorted({str(r["result"].get("malloc")) for r in runs if "malloc" in r.get("result", {})})) or "-")
+        + ".",
         "Cells: median [min, max] over the runs. RTF = transcription wall time / audio duration; "
         "peak RSS = VmHWM of the worker process (imports and model included).",
         *(f"Note: {n}" for n in notes),

@@ -17,19 +17,23 @@ RSS after the model load and after the first and last chunk, and the words trans
 the reference's; then the ratio of the peaks and where the difference comes from.
 
 --variants runs each file once per variant (diagnostics; the default is memmap alone):
-  memmap          the workflow as it is;
+  memmap          the workflow as it is: memory-mapped WAV, and the jobs' malloc
+                  (subvox.allocator: jemalloc when libjemalloc.so.2 is installed, else glibc
+                  with a 4 MiB mmap threshold; the table's malloc column says which);
   pread           the same samples read per slice with os.pread instead of through the map
                   (PreadPcm in backends.py): isolates what the memory map keeps resident;
-  trim            glibc malloc_trim(0) after every piece: isolates freed heap memory that
-                  glibc keeps instead of returning it;
-  mmap-threshold  MALLOC_MMAP_THRESHOLD_=131072 for the worker (glibc's initial value, made
-                  fixed): every block of 128 KiB or more gets its own mapping, returned on
-                  free, instead of glibc raising the threshold and reusing a fragmented heap;
-  mmap-threshold-4m  the same with 4 MiB: only the big blocks (audio copies, STFT frames,
-                  features) are mapped; mmap-threshold-8m, -32m: 8 / 32 MiB;
+  trim            glibc with the 4 MiB threshold plus malloc_trim(0) after every piece:
+                  isolates freed heap memory that glibc keeps instead of returning it;
+  mmap-threshold  glibc with MALLOC_MMAP_THRESHOLD_=131072 (its initial value, made fixed):
+                  every block of 128 KiB or more gets its own mapping, returned on free,
+                  instead of glibc raising the threshold and reusing a fragmented heap;
+  mmap-threshold-4m  the same with 4 MiB (the jobs' fallback without jemalloc): only the
+                  big blocks (CTranslate2's 4-51 MiB activations, audio copies) are mapped;
+                  mmap-threshold-8m, -32m: 8 / 32 MiB;
   glibc           no allocator setting at all (glibc's dynamic threshold: fast, fragments);
   glibc-trim      that, plus malloc_trim(0) after every piece;
-  arena-1         glibc's defaults with MALLOC_ARENA_MAX=1 (one heap for all threads).
+  arena-1         glibc's defaults with MALLOC_ARENA_MAX=1 (one heap for all threads);
+  tcmalloc        gperftools' tcmalloc preloaded (Debian's libtcmalloc-minimal4 path).
 A variant named twice runs twice (to see the noise).
 """
 
@@ -55,17 +59,19 @@ from backends import (
     write_track,
 )
 
+TCMALLOC = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4"
 VARIANTS = {  # name: (how audio is read, extra worker spec)
-    "memmap": ("memmap", {}),  # the workflow, as it is
+    "memmap": ("memmap", {}),  # the workflow, as it is (subvox.allocator: jemalloc when installed)
     "pread": ("pread", {}),  # no memory map: slices read with os.pread
-    "trim": ("memmap", {"malloc_trim": True}),  # malloc_trim(0) after every piece
+    "trim": ("memmap", {"malloc_trim": True, "env": {"MALLOC_MMAP_THRESHOLD_": str(4 << 20)}}),
     "mmap-threshold": ("memmap", {"env": {"MALLOC_MMAP_THRESHOLD_": "131072"}}),  # glibc: blocks >= 128 KiB mapped
-    "mmap-threshold-4m": ("memmap", {"env": {"MALLOC_MMAP_THRESHOLD_": "4194304"}}),  # only blocks >= 4 MiB
+    "mmap-threshold-4m": ("memmap", {"env": {"MALLOC_MMAP_THRESHOLD_": str(4 << 20)}}),  # the glibc fallback
     "mmap-threshold-8m": ("memmap", {"env": {"MALLOC_MMAP_THRESHOLD_": str(8 << 20)}}),  # blocks >= 8 MiB
     "mmap-threshold-32m": ("memmap", {"env": {"MALLOC_MMAP_THRESHOLD_": str(32 << 20)}}),  # blocks >= 32 MiB
     "arena-1": ("memmap", {"glibc_default": True, "env": {"MALLOC_ARENA_MAX": "1"}}),  # one malloc arena
     "glibc": ("memmap", {"glibc_default": True}),  # glibc's own dynamic threshold, no tuning at all
     "glibc-trim": ("memmap", {"glibc_default": True, "malloc_trim": True}),  # that + malloc_trim per piece
+    "tcmalloc": ("memmap", {"env": {"LD_PRELOAD": TCMALLOC}}),  # gperftools' (Debian: libtcmalloc-minimal4)
 }
 
 
@@ -145,15 +151,16 @@ def main() -> None:
                 )
 
     head = (
-        "| file | access | audio min | chunks | wall s | RTF | peak RSS MB | peak anon MB | peak file MB "
+        "| file | variant | malloc | audio min | chunks | wall s | RTF | peak RSS MB | peak anon MB | peak file MB "
         "| RSS after load | after 1st chunk | after last chunk | growth MB/chunk | words hyp/ref |"
     )
-    lines = [head, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [head, "|---" * head.count(" | ") + "|---|"]
     for r in results:
         tr = r["trace"]
         grow = slope(tr, "VmRSS")
         lines.append(
-            f"| {r['name']} | {r['variant']} | {r['audio_s'] / 60:.1f} | {r['chunks']} | {r['wall_s']:.1f} "
+            f"| {r['name']} | {r['variant']} | {Path(r.get('malloc', 'glibc')).name} "
+            f"| {r['audio_s'] / 60:.1f} | {r['chunks']} | {r['wall_s']:.1f} "
             f"| {r['rtf']:.3f} | {r['peak_rss_mb']:.0f} | {r['sampled_peak_mb'].get('RssAnon', 0):.0f} "
             f"| {r['sampled_peak_mb'].get('RssFile', 0):.0f} | {r['rss_after_load_mb']:.0f} "
             f"| {tr[0]['VmRSS'] if tr else 0:.0f} | {tr[-1]['VmRSS'] if tr else 0:.0f} "

@@ -4,7 +4,7 @@ import time
 
 from snakemake.exceptions import WorkflowError
 
-from subvox import library
+from subvox import allocator, library
 from subvox import models as subvox_models
 from subvox import speakers
 from subvox.config import load_schema, validate_config
@@ -15,6 +15,11 @@ from subvox.qa import write_summary
 
 try:
     validate_config(config, load_schema(workflow.source_path("../config/schema/config.schema.yaml")))
+except SubvoxError as exc:
+    raise WorkflowError(str(exc)) from None
+
+try:  # before any job starts: jobs inherit the environment (and re-read it on cluster nodes)
+    allocator.preload(config["allocator"])
 except SubvoxError as exc:
     raise WorkflowError(str(exc)) from None
 

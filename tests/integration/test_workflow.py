@@ -10,7 +10,7 @@ from pathlib import Path
 import pysrt
 import pytest
 
-from subvox import models
+from subvox import allocator, models
 from subvox.wer import wer
 from tests.helpers import check_cues, clip, copy, make_audio, make_video, snakemake, write_config
 
@@ -258,6 +258,16 @@ def test_second_run_does_nothing_and_a_new_file_runs_alone(runs, library):
         assert "1 files processed, 0 failed, 6 already done" in proc.stderr
     finally:
         new.unlink()
+
+
+def test_transcription_jobs_run_on_jemalloc(run):
+    # the Snakefile preloads it for every job (allocator: auto); the job's log says what it got
+    _, out, _ = run
+    logs = sorted((out / "_subvox" / "logs" / "subtitles").glob("*.log"))
+    path = allocator.find_jemalloc()
+    assert logs and path
+    for log in logs:
+        assert f"allocator: jemalloc ({path})" in log.read_text(encoding="utf-8"), log
 
 
 def test_whisper_cpp_run_converted_its_own_ggml_model(runs, models_dir):
