@@ -103,3 +103,41 @@ def test_glibc_fallback_maps_big_blocks_apart_where_glibc_defaults_reuse_the_hea
     assert tuned[0].startswith("allocator: glibc, blocks >= 4 MiB mapped apart")
     assert tuned[1] == "own mapping"
     assert child(code.format("False"), env) == "heap"
+
+
+TRANSCRIBE = """
+    import dataclasses, json, sys
+    from subvox import allocator, models
+    from subvox.asr import DecodeOptions, load_transcriber
+    from subvox.media import extract_audio, open_pcm
+    from subvox.transcribe import transcribe_audio
+    print(allocator.tune(), file=sys.stderr)
+    extract_audio(sys.argv[1], sys.argv[2])
+    model = load_transcriber("faster-whisper", str(models.ct2_source("tiny.en", "models")), "tiny.en", threads=2)
+    transcript = transcribe_audio(model, open_pcm(sys.argv[2])[0], DecodeOptions(), chunk_s=120)
+    print(json.dumps([dataclasses.asdict(s) for s in transcript.segments]))  # every float in full
+"""
+
+
+@pytest.mark.slow
+def test_the_malloc_does_not_change_a_byte_of_the_transcript(tmp_path):
+    # reproducible datasets: jemalloc (the jobs' default) and glibc give the same words, times
+    # and scores, to the last bit
+    source = REPO / "example" / "media" / "jfk.flac"
+    outputs = {}
+    for name in ("jemalloc", "glibc"):
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+        allocator.preload(name, env)
+        code = textwrap.dedent(TRANSCRIBE)
+        run = subprocess.run(
+            [sys.executable, "-c", code, str(source), str(tmp_path / f"{name}.wav")],
+            env={**env, "PYTHONPATH": str(REPO)},
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 0, run.stderr
+        assert f"allocator: {name}" in run.stderr
+        outputs[name] = run.stdout
+    assert "fellow Americans" in outputs["glibc"]
+    assert outputs["jemalloc"] == outputs["glibc"]
