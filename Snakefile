@@ -19,11 +19,13 @@ include: "rules/reports.smk"
 
 
 onsuccess:
+    release_scheduler_timers()
     if report_run(OUT, MEDIA):
         sys.exit(1)  # some files failed: say so in the exit status (failed.tsv has the reasons)
 
 
 onerror:
+    release_scheduler_timers()
     report_run(OUT, MEDIA)
 
 

@@ -1,5 +1,6 @@
 import os
 import sys
+import threading
 import time
 
 from snakemake.exceptions import WorkflowError
@@ -102,6 +103,19 @@ def library_files(wildcards):
 def mem_mb(rule):
     """Memory request per attempt: a job killed for memory is retried with more."""
     return lambda wildcards, attempt: RES[rule]["mem_mb"] * attempt
+
+
+def release_scheduler_timers():
+    """Cancel the scheduler's pending re-evaluation timers: the run is over.
+
+    Snakemake 9 arms a non-daemon threading.Timer after each scheduling round (its default
+    rate limit, 100 jobs per 1 s), and the interpreter waits for the last one before it exits:
+    every run ended ~1 s after its last job. Called from onsuccess/onerror, when nothing is
+    left to schedule.
+    """
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
 
 
 def report_run(out, media):
