@@ -192,6 +192,15 @@ def main() -> None:
     print(f"overhead ratio vs the bare backend's whole process: {f / bare_process:.2f}  (target <= {target:.2f})")
     print(f"overhead ratio vs the bare backend's load + decode + transcribe alone: {f / bare_inner:.2f}")
     print(f"overhead ratio vs the jobs' malloc, whole process: {f / med([x[1] for x in tuned]):.2f}")
+    # Each repetition ran the three back to back: their ratios see the same machine state, so
+    # their median is steadier than a ratio of medians on a machine whose speed drifts.
+    paired = sorted(w / b[1] for w, b in zip(flow, bare, strict=True))
+    paired_jobs = sorted(w / t[1] for w, t in zip(flow, tuned, strict=True))
+    print(
+        f"per-repetition ratios, workflow / bare backend: median {med(paired):.2f} "
+        f"[{paired[0]:.2f}, {paired[-1]:.2f}]; / jobs' malloc: median {med(paired_jobs):.2f} "
+        f"[{paired_jobs[0]:.2f}, {paired_jobs[-1]:.2f}]"
+    )
 
 
 if __name__ == "__main__":
