@@ -97,14 +97,14 @@ def _pure(clips: list[Path], model: str, tmp: Path) -> float:
     return time.perf_counter() - t0
 
 
-def pure_inference(clips: list[Path], model: str, tmp: Path, jobs_malloc: bool) -> tuple[float, float]:
+def pure_inference(clips: list[Path], model: str, tmp: Path, env: dict[str, str] | None) -> tuple[float, float]:
     """The backend alone, in a fresh process, as a user's own script would run it; returns
     (seconds from model load to the last transcript, seconds of the whole process: the
     interpreter, imports and all).
 
-    ``jobs_malloc``: with the malloc every workflow job gets (``subvox.allocator``: jemalloc
-    preloaded when installed, else glibc with a 4 MiB mmap threshold); otherwise glibc's
-    defaults, the bare backend.
+    ``env``: the environment the Snakefile gives every job (``subvox.allocator``: jemalloc
+    preloaded when installed, else glibc with a 4 MiB mmap threshold), the jobs' malloc; None:
+    this process's environment with glibc's defaults, the bare backend.
     """
     code = (
         "import sys, json; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
@@ -112,11 +112,8 @@ def pure_inference(clips: list[Path], model: str, tmp: Path, jobs_malloc: bool) 
         "allocator.tune() if sys.argv[5] == '1' else None;"
         "print(w._pure([Path(p) for p in json.loads(sys.argv[2])], sys.argv[3], Path(sys.argv[4])))"
     )
-    flag = "1" if jobs_malloc else "0"
+    flag = "0" if env is None else "1"
     args = [str(Path(__file__).parent), json.dumps([str(c) for c in clips]), model, str(tmp), flag]
-    env = dict(os.environ)
-    if jobs_malloc:
-        allocator.preload("auto", env)
     t0 = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True, cwd=REPO, env=env
@@ -166,10 +163,12 @@ def main() -> None:
     else:
         clips = make_clips(media, args.clips, args.seconds)
         what, target = f"{args.clips} clips of {args.seconds:g} s", 1.25
+    jobs_env = dict(os.environ)
+    malloc = "jemalloc" if allocator.preload("auto", jobs_env) else "glibc, 4 MiB mmap threshold"
     bare, tuned, flow = [], [], []
     for r in range(args.repeats):  # interleaved, so all see the same machine state
-        bare.append(pure_inference(clips, args.model, tmp, jobs_malloc=False))
-        tuned.append(pure_inference(clips, args.model, tmp, jobs_malloc=True))
+        bare.append(pure_inference(clips, args.model, tmp, env=None))
+        tuned.append(pure_inference(clips, args.model, tmp, env=jobs_env))
         work = tmp / f"run{r}"
         work.mkdir()
         flow.append(workflow(media, work, args.model))
@@ -181,7 +180,6 @@ def main() -> None:
     def cell(xs: list[float]) -> str:
         return f"{med(xs):6.2f} s  [{min(xs):.2f}, {max(xs):.2f}]"
 
-    malloc = "jemalloc" if allocator.find_jemalloc() else "glibc, 4 MiB mmap threshold"
     f = med(flow)
     print(f"{what}, faster-whisper {args.model}, median [min, max] of {args.repeats}")
     print(f"{'':46} {'whole process':>28} {'load + decode + transcribe':>30}")

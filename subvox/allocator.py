@@ -40,14 +40,14 @@ GLIBC_MMAP_THRESHOLD = 4 << 20
 
 
 def find_jemalloc() -> str | None:
-    """Path of libjemalloc.so.2: CONDA_PREFIX or this Python's prefix, the usual library
-    folders, then the linker cache; None when the library is not installed."""
+    """libjemalloc.so.2 for LD_PRELOAD: its path in CONDA_PREFIX, this Python's prefix or the
+    usual library folders, else its name as the linker cache knows it (ld.so resolves a bare
+    name itself); None when the library is not installed."""
     dirs = [Path(os.environ["CONDA_PREFIX"]) / "lib"] if os.environ.get("CONDA_PREFIX") else []
     for folder in (*dirs, *SEARCH_DIRS):
         if (folder / JEMALLOC).is_file():
             return str(folder / JEMALLOC)
-    name = ctypes.util.find_library("jemalloc")
-    return name if name and os.path.isabs(name) and os.path.isfile(name) else None
+    return ctypes.util.find_library("jemalloc")  # "libjemalloc.so.2" (Linux gives no path)
 
 
 def preload(choice: str, environ: MutableMapping[str, str] | None = None) -> str | None:

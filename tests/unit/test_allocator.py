@@ -72,6 +72,17 @@ def test_conda_prefix_is_searched_first(monkeypatch, tmp_path):
     assert allocator.find_jemalloc() == str(tmp_path / "lib" / "libjemalloc.so.2")
 
 
+def test_the_linker_cache_name_is_a_fallback_that_ld_so_resolves(monkeypatch):
+    # jemalloc outside the usual folders but known to ldconfig: LD_PRELOAD gets its bare name
+    monkeypatch.setattr(allocator, "SEARCH_DIRS", ())
+    monkeypatch.delenv("CONDA_PREFIX", raising=False)
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    assert allocator.preload("auto", env) == "libjemalloc.so.2"
+    assert env["LD_PRELOAD"] == "libjemalloc.so.2"
+    mapped = child("from subvox import allocator; print(allocator.loaded())", env)
+    assert Path(mapped).name == "libjemalloc.so.2" and Path(mapped).is_file()
+
+
 def test_a_job_started_with_the_preloaded_environment_runs_on_jemalloc():
     env = dict(os.environ)
     path = allocator.preload("auto", env)
