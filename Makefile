@@ -15,7 +15,7 @@ system-deps:
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg espeak-ng >/dev/null; \
 	else echo "subvox needs ffmpeg, ffprobe and espeak-ng on PATH (e.g. sudo apt-get install ffmpeg espeak-ng)" >&2; exit 1; fi
-	@if $(PYTHON) -c 'import sys; sys.path.insert(0, "."); from subvox.allocator import find_jemalloc; sys.exit(not find_jemalloc())'; then :; \
+	@if $(PYTHON) -c 'import sys; sys.path.insert(0, "."); from subvox.workflow.allocator import find_jemalloc; sys.exit(not find_jemalloc())'; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjemalloc2 >/dev/null; \
 	else echo "optional: libjemalloc2 (jobs run faster with flat memory; see allocator in the README)" >&2; fi

@@ -5,14 +5,15 @@ import time
 
 from snakemake.exceptions import WorkflowError
 
-from subvox import allocator, library
-from subvox import models as subvox_models
-from subvox import speakers
 from subvox.config import load_schema, validate_config
-from subvox.discover import WORK_DIRNAME, discover_media
 from subvox.errors import SubvoxError
-from subvox.failures import write_failed_tsv
-from subvox.qa import write_summary
+from subvox.library import layout
+from subvox.library.discover import WORK_DIRNAME, discover_media
+from subvox.library.failures import write_failed_tsv
+from subvox.models import store as subvox_models
+from subvox.revoice import profiles
+from subvox.subtitles.qa import write_summary
+from subvox.workflow import allocator
 
 try:
     validate_config(config, load_schema(workflow.source_path("../config/schema/config.schema.yaml")))
@@ -54,7 +55,7 @@ REVOICE = config["revoice"]["enabled"]
 SPEAKER = config["revoice"]["speaker"]
 if REVOICE:
     try:  # an unknown speaker or voice fails here, listing what there is
-        speakers.check_speaker(*speakers.selected(config))
+        profiles.check_speaker(*profiles.selected(config))
     except SubvoxError as exc:
         raise WorkflowError(str(exc)) from None
 
@@ -63,13 +64,13 @@ try:
 except SubvoxError as exc:
     raise WorkflowError(str(exc)) from None
 
-# Per-file bookkeeping (see subvox/library.py): only pending files go into batches.
-LAYOUT = library.layout_for(config)
-PENDING = {s for s in MEDIA if not library.is_done(LAYOUT, s, os.path.join(INPUT, MEDIA[s]))}
-BATCHES, REQUESTED = library.plan_batches(list(MEDIA), PENDING, LAYOUT.fingerprints, config["batch_size"])
+# Per-file bookkeeping (see subvox/library/layout.py): only pending files go into batches.
+LAYOUT = layout.layout_for(config)
+PENDING = {s for s in MEDIA if not layout.is_done(LAYOUT, s, os.path.join(INPUT, MEDIA[s]))}
+BATCHES, REQUESTED = layout.plan_batches(list(MEDIA), PENDING, LAYOUT.fingerprints, config["batch_size"])
 if workflow.is_main_process and not workflow.dryrun:
     for _key in REQUESTED:  # a batch with pending files is to be run again, whatever a past run left
-        library.forget_batch(LAYOUT, _key)
+        layout.forget_batch(LAYOUT, _key)
 
 
 wildcard_constraints:
@@ -123,8 +124,8 @@ def report_run(out, media):
     if not os.path.isdir(out):
         return
     paths = {s: os.path.join(INPUT, media[s]) for s in media}
-    subtitled = {s for s in media if library.subs_done(LAYOUT, s, paths[s])}
-    done = {s for s in subtitled if not REVOICE or library.dub_done(LAYOUT, s, paths[s])}
+    subtitled = {s for s in media if layout.subs_done(LAYOUT, s, paths[s])}
+    done = {s for s in subtitled if not REVOICE or layout.dub_done(LAYOUT, s, paths[s])}
     dubbed = f"{len(done)} dubbed, " if REVOICE else ""
     failed = write_failed_tsv(out, [s for s in media if s not in done])
     summary = f"{out}/summary.tsv"
@@ -134,7 +135,7 @@ def report_run(out, media):
         f"subvox: {len(subtitled)} of {len(media)} files have subtitles; {dubbed}"
         + (f"{failed} failed (see {out}/failed.tsv)" if failed else "none failed")
         + (f", {len(media) - len(done) - failed} unfinished" if len(media) - len(done) - failed else "")
-        + f". This run: {library.run_account(LAYOUT, REQUESTED, len(media), failed, RUN_START)}",
+        + f". This run: {layout.run_account(LAYOUT, REQUESTED, len(media), failed, RUN_START)}",
         file=sys.stderr,
     )
     return failed

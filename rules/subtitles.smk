@@ -1,6 +1,6 @@
 # One job per batch of pending files: probe, extract, transcribe (model loaded once per
 # job), readable cues, SRT/VTT/TXT/JSON beside the mirrored input path, per-file QA.
-# Planning and per-file bookkeeping: rules/common.smk and subvox/library.py. The run
+# Planning and per-file bookkeeping: rules/common.smk and subvox/library/layout.py. The run
 # summary (summary.tsv, failed.tsv) is written when the run ends (report_run).
 
 

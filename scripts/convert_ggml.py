@@ -1,7 +1,7 @@
 """Rule convert_ggml: CTranslate2 Whisper folder -> whisper.cpp ggml model, f16 (same weights)."""
 
-from subvox.ggml import convert_ggml
-from subvox.rulescript import log, run
+from subvox.models.ggml import convert_ggml
+from subvox.workflow.rulescript import log, run
 
 
 def main(smk):

@@ -1,7 +1,7 @@
 """Rule convert_model: CTranslate2 Whisper folder -> openai-whisper checkpoint (same weights)."""
 
-from subvox.ct2convert import convert
-from subvox.rulescript import log, run
+from subvox.models.ct2 import convert
+from subvox.workflow.rulescript import log, run
 
 
 def main(smk):

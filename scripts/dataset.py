@@ -2,9 +2,9 @@
 
 import os
 
-from subvox.dataset import export
 from subvox.errors import SubvoxError
-from subvox.rulescript import log, run
+from subvox.reports.dataset import export
+from subvox.workflow.rulescript import log, run
 
 
 def main(smk):

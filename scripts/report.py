@@ -3,8 +3,8 @@
 import csv
 import os
 
-from subvox.report import write_report
-from subvox.rulescript import log, run
+from subvox.reports.html import write_report
+from subvox.workflow.rulescript import log, run
 
 
 def main(smk):

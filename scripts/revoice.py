@@ -1,9 +1,9 @@
 """Rule revoice: dub a batch of subtitled files with one loaded voice (failed files are recorded)."""
 
-from subvox.atomic import read_json, write_json
-from subvox.batch import Item, ModelSpec
-from subvox.revoice import VoiceSpec, revoice_batch
-from subvox.rulescript import run
+from subvox.library.atomic import read_json, write_json
+from subvox.revoice.job import VoiceSpec, revoice_batch
+from subvox.subtitles.job import Item, ModelSpec
+from subvox.workflow.rulescript import run
 
 
 def main(smk):

@@ -1,10 +1,10 @@
 """Rule speaker_profile: a speaker's JSON profile, built once and reused by every file."""
 
-from subvox.atomic import write_json
-from subvox.batch import ModelSpec
-from subvox.revoice import resolve_device
-from subvox.rulescript import log, run
-from subvox.speakers import build
+from subvox.library.atomic import write_json
+from subvox.revoice.job import resolve_device
+from subvox.revoice.profiles import build
+from subvox.subtitles.job import ModelSpec
+from subvox.workflow.rulescript import log, run
 
 
 def main(smk):

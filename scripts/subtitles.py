@@ -1,9 +1,9 @@
 """Rule subtitles: a batch of files to subtitles with one loaded model (failed files are recorded)."""
 
-from subvox.atomic import write_json
-from subvox.batch import Item, ModelSpec, process_batch
-from subvox.library import batch_results_path
-from subvox.rulescript import run
+from subvox.library.atomic import write_json
+from subvox.library.layout import batch_results_path
+from subvox.subtitles.job import Item, ModelSpec, process_batch
+from subvox.workflow.rulescript import run
 
 
 def main(smk):

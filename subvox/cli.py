@@ -37,17 +37,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "voices":
             return list_voices(args.engine, args.voices_dir)
         if args.command == "convert-model" and args.format != "openai":
-            from subvox.ggml import convert_ggml
+            from subvox.models.ggml import convert_ggml
 
             hparams = convert_ggml(args.ct2_dir, args.checkpoint)
             print(f"wrote {args.checkpoint}: {hparams}")
         elif args.command == "convert-model":
-            from subvox.ct2convert import convert
+            from subvox.models.ct2 import convert
 
             dims = convert(args.ct2_dir, args.checkpoint)
             print(f"wrote {args.checkpoint}: {dims}")
         elif args.command == "fetch-model":
-            from subvox.models import fetch_model
+            from subvox.models.store import fetch_model
 
             print(f"staged {args.name} at {fetch_model(args.name, args.dest, offline=not args.online)}")
     except SubvoxError as exc:
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def list_voices(engine: str | None, voices_dir: str | None) -> int:
     """Print each engine's voices (OuteTTS: per interface version); say which engines are missing."""
-    from subvox.tts import list_voices as voices_of
+    from subvox.revoice.tts import list_voices as voices_of
 
     for name in [engine] if engine else ["piper", "espeak", "outetts"]:
         settings = [{"interface_version": v} for v in (1, 2, 3)] if name == "outetts" else [{"voices_dir": voices_dir}]

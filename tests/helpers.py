@@ -52,7 +52,7 @@ def ffmpeg(*args: str) -> None:
 
 def make_video(audio: Path, dst: Path, acodec: str = "aac", size: str = "160x120") -> Path:
     """A real video container: a test-pattern video stream plus ``audio``."""
-    from subvox.media import probe
+    from subvox.media.ffmpeg import probe
 
     duration = probe(audio)["duration"]
     dst.parent.mkdir(parents=True, exist_ok=True)

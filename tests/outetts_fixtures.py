@@ -24,7 +24,7 @@ TIME_STEPS = 2001  # <|t_0.00|> .. <|t_20.00|>
 
 
 def _import_outetts() -> Any:
-    from subvox.tts.outetts import import_outetts
+    from subvox.revoice.tts.outetts import import_outetts
 
     return import_outetts()
 

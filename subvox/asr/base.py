@@ -204,35 +204,3 @@ class Transcriber(Protocol):
     def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
         """Most likely language of (up to 30 s of) audio and its probability."""
         ...
-
-
-def resolve_device(device: str) -> str:
-    """'auto' becomes 'cuda' when a CUDA device is visible, else 'cpu'."""
-    if device != "auto":
-        return device
-    try:
-        import ctranslate2
-
-        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-    except Exception:
-        return "cpu"
-
-
-def load_transcriber(
-    backend: str, model_path: str, model_name: str, device: str = "cpu", compute_type: str = "int8", threads: int = 1
-) -> Transcriber:
-    """Load a backend's model once; the returned object is reused for every file of the job."""
-    device = resolve_device(device)
-    if backend == "faster-whisper":
-        from subvox.asr.faster import FasterWhisperTranscriber
-
-        return FasterWhisperTranscriber(model_path, model_name, device, compute_type, threads)
-    if backend == "openai-whisper":
-        from subvox.asr.openai import OpenAIWhisperTranscriber
-
-        return OpenAIWhisperTranscriber(model_path, model_name, device, threads)
-    if backend == "whisper.cpp":
-        from subvox.asr.whispercpp import WhisperCppTranscriber
-
-        return WhisperCppTranscriber(model_path, model_name, device, threads)
-    raise ValueError(f"unknown ASR backend {backend!r}")

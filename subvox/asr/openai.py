@@ -52,7 +52,8 @@ def load_checkpoint(path: str | os.PathLike[str], device: str = "cpu") -> Any:
 class OpenAIWhisperTranscriber:
     backend = "openai-whisper"
 
-    def __init__(self, model_path: str, model_name: str, device: str, threads: int) -> None:
+    def __init__(self, model_path: str, model_name: str, device: str, compute_type: str, threads: int) -> None:
+        del compute_type  # torch decodes in float32 here: compute_type is CTranslate2's and unused
         import torch
 
         torch.set_num_threads(max(1, threads))

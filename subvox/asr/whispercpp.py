@@ -50,7 +50,7 @@ from subvox.asr.base import (
     vad_speech,
 )
 from subvox.errors import SubvoxError
-from subvox.ggml import GgmlModel, read_ggml
+from subvox.models.ggml import GgmlModel, read_ggml
 
 SAMPLE_RATE = 16000
 MAX_DECODERS = 8  # WHISPER_MAX_DECODERS
@@ -114,7 +114,8 @@ def _alignment_heads(model: GgmlModel) -> tuple[str, int]:
 class WhisperCppTranscriber:
     backend = "whisper.cpp"
 
-    def __init__(self, model_path: str, model_name: str, device: str, threads: int) -> None:
+    def __init__(self, model_path: str, model_name: str, device: str, compute_type: str, threads: int) -> None:
+        del compute_type  # ggml uses the precision of its file: compute_type is CTranslate2's and unused
         self.model_name = model_name
         self.model_path = os.path.abspath(model_path)  # an existing file: pywhispercpp never downloads it
         self.device = device

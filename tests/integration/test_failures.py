@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from subvox.wer import wer
+from subvox.asr.wer import wer
 from tests.helpers import clip, copy, ffmpeg, make_audio, make_video, snakemake, synth, two_tracks, write_config
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from subvox.wer import wer
+from subvox.asr.wer import wer
 from tests.helpers import check_cues, clip, concat_audio, copy, make_audio, make_video, snakemake, synth, write_config
 
 pytestmark = pytest.mark.slow

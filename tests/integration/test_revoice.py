@@ -20,8 +20,8 @@ import pysrt
 import pytest
 import soundfile
 
-from subvox import models
-from subvox.wer import wer
+from subvox.asr.wer import wer
+from subvox.models import store as models
 from tests.helpers import clip, make_audio, make_video, snakemake, write_config
 
 pytestmark = pytest.mark.slow

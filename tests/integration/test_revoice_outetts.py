@@ -14,7 +14,7 @@ import json
 import pytest
 import soundfile
 
-from subvox.speakers import build
+from subvox.revoice.profiles import build
 from tests.helpers import clip, copy, make_audio, snakemake, write_config
 from tests.outetts_fixtures import make_tiny_outetts
 

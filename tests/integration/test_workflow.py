@@ -10,8 +10,9 @@ from pathlib import Path
 import pysrt
 import pytest
 
-from subvox import allocator, models
-from subvox.wer import wer
+from subvox.asr.wer import wer
+from subvox.models import store as models
+from subvox.workflow import allocator
 from tests.helpers import check_cues, clip, copy, make_audio, make_video, snakemake, write_config
 
 pytestmark = pytest.mark.slow

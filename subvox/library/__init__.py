@@ -1,0 +1,1 @@
+"""The library: discovery, output layout and done-markers, batches, failures, atomic writes."""

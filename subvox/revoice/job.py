@@ -1,0 +1,306 @@
+"""Re-voice a batch of subtitled files: speak every cue, fit it to the timing, mix, mux, check.
+
+Per file: the cues come from the same segmentation as the subtitles; each is spoken by
+the batch's one loaded voice, fitted into its slot (subvox.revoice.timing) and laid on a timeline at
+the source's sample rate, so the dub has the source's exact length. The dub (replace) or
+the original ducked under it (duck) becomes ``clip.revoiced.wav``; a video container also
+gets ``clip.revoiced.<ext>`` with every original stream copied and the dub as an extra
+audio track. QA transcribes the dub back (WER against the cue text), compares voices
+(resemblyzer) and counts cues that overflow. Everything large lives in memory maps, so
+memory does not grow with the length of a file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from subvox.asr import DecodeOptions, ModelSpec
+from subvox.asr.transcribe import LanguageOptions, as_float, transcribe_audio
+from subvox.asr.wer import wer
+from subvox.errors import SubvoxError
+from subvox.library.atomic import atomic_path, read_json, write_json
+from subvox.library.failures import clear_failure, report_failure
+from subvox.library.layout import Item, Layout, dub_done, mark_dubbed, subs_done
+from subvox.media.ffmpeg import extract_audio, mux_audio_track, open_pcm
+from subvox.media.languages import iso639_2
+from subvox.revoice import timing
+from subvox.revoice.tts import Voice, load_voice
+from subvox.subtitles.job import load_cues
+from subvox.subtitles.segment import CueLimits
+
+log = logging.getLogger("subvox")
+
+BLOCK_S = 30  # seconds per block when mixing and resampling
+CODECS = {".webm": "libopus"}  # the dub track's codec per container (default aac)
+SIM_RATE = 16000
+
+
+def resolve_device(device: str) -> str:
+    if device != "auto":
+        return device
+    try:
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    except ImportError:
+        return "cpu"
+
+
+@dataclass
+class VoiceSpec:
+    """The speaker of a batch, loaded on first use (a batch with nothing to do loads nothing)."""
+
+    speaker: dict[str, Any]
+    profile: dict[str, Any]
+    _voice: Voice | None = None
+
+    def get(self) -> Voice:
+        if self._voice is None:
+            t0 = time.perf_counter()
+            self._voice = load_voice(self.speaker, self.profile, resolve_device(self.speaker["device"]))
+            log.info(
+                "loaded %s voice %s in %.2f s",
+                self.speaker["engine"],
+                self.profile["name"],
+                time.perf_counter() - t0,
+            )
+        return self._voice
+
+
+class Similarity:
+    """Speaker embeddings (resemblyzer; its weights ship in the wheel), loaded on first use."""
+
+    def __init__(self) -> None:
+        self._encoder: Any = None
+        self._clips: dict[str, np.ndarray | None] = {}
+
+    def embed(self, audio: np.ndarray) -> np.ndarray | None:
+        """Embedding of 16 kHz mono speech, or None when there is too little of it."""
+        if audio.size < SIM_RATE:  # under a second
+            return None
+        from resemblyzer import VoiceEncoder, preprocess_wav
+
+        if self._encoder is None:
+            self._encoder = VoiceEncoder("cpu", verbose=False)
+        wav = preprocess_wav(audio.astype(np.float32), source_sr=SIM_RATE)
+        return self._encoder.embed_utterance(wav) if wav.size >= SIM_RATE else None
+
+    def embed_clip(self, path: str, workdir: str) -> np.ndarray | None:
+        """Embedding of a clip (any format ffmpeg reads), made once per job: the reference
+        clip is the same for every file of the batch."""
+        if path not in self._clips:
+            wav = os.path.join(workdir, "clip16k.wav")
+            extract_audio(path, wav, 0, SIM_RATE, 1)
+            self._clips[path] = self.embed(as_float(open_pcm(wav)[0]))
+        return self._clips[path]
+
+    @staticmethod
+    def cosine(a: np.ndarray | None, b: np.ndarray | None) -> float | None:
+        if a is None or b is None:
+            return None
+        return round(float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))), 4)
+
+
+def dub_length(stream: dict[str, Any], decoded: int, rate: int) -> int:
+    """Samples in the dub: the source stream's stated duration (decoders may add codec padding,
+    e.g. AAC's last frame), else what was decoded."""
+    stated = stream.get("duration")
+    return round(stated * rate) if stated else decoded
+
+
+def _spoken_text(cue: Any) -> str:
+    return " ".join(" ".join(cue.lines).split())
+
+
+def _speech_at(samples: np.ndarray, rate: int, spans: list[tuple[int, int]], max_s: float) -> np.ndarray:
+    """Up to ``max_s`` seconds of ``samples`` (mono float) inside ``spans``, at 16 kHz."""
+    pieces, total = [], 0
+    for s, e in spans:
+        piece = np.asarray(samples[s : min(e, s + round(max_s * rate) - total)], dtype=np.float32)
+        pieces.append(piece)
+        total += piece.size
+        if total >= max_s * rate:
+            break
+    joined = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+    return timing.resample(joined, rate, SIM_RATE)
+
+
+def _mono(block: np.ndarray) -> np.ndarray:
+    return (block.astype(np.float32) / 32768.0).mean(axis=1)
+
+
+def write_mix(
+    dest: str, timeline: np.ndarray, original: np.ndarray, rate: int, spans: list[tuple[int, int]], revoice: dict
+) -> int:
+    """Write the dub (replace: mono) or the original ducked under it (duck: the original's
+    channels) as 16-bit WAV, block by block, atomically. Returns the channel count."""
+    import soundfile
+
+    duck = revoice["mix"] == "duck"
+    channels = original.shape[1] if duck else 1
+    floor, ramp = timing.db_to_gain(revoice["duck_db"]), round(revoice["duck_ramp_ms"] / 1000 * rate)
+    with atomic_path(dest) as tmp, soundfile.SoundFile(tmp, "w", rate, channels, "PCM_16", format="WAV") as out:
+        for start, stop in timing.blocks(timeline.shape[0], BLOCK_S * rate):
+            voice = np.asarray(timeline[start:stop], dtype=np.float32)
+            if duck:
+                gain = timing.duck_gain(start, stop, spans, floor, ramp)
+                under = np.zeros((stop - start, channels), dtype=np.float32)
+                piece = original[start:stop]
+                under[: piece.shape[0]] = piece.astype(np.float32) / 32768.0
+                block = under * gain[:, None] + voice[:, None]
+            else:
+                block = voice[:, None]
+            out.write(np.clip(block, -1.0, 32767 / 32768))
+    return channels
+
+
+def _roundtrip(model: ModelSpec, timeline: np.ndarray, rate: int, language: str, config: dict, tmp: str) -> str:
+    """What the configured ASR model hears in the dub (resampled to 16 kHz through a file)."""
+    import soundfile
+    import soxr
+
+    path = os.path.join(tmp, "dub16k.wav")
+    stream = soxr.ResampleStream(rate, 16000, 1, dtype="float32", quality="HQ")
+    with soundfile.SoundFile(path, "w", 16000, 1, "PCM_16", format="WAV") as out:
+        bounds = list(timing.blocks(timeline.shape[0], BLOCK_S * rate))
+        for i, (start, stop) in enumerate(bounds):
+            out.write(
+                stream.resample_chunk(np.asarray(timeline[start:stop], dtype=np.float32), last=i == len(bounds) - 1)
+            )
+    audio, _ = open_pcm(path)
+    asr = model.get()
+    decode = dataclasses.replace(
+        DecodeOptions.from_config(config["asr"]), task="transcribe", language=language if asr.multilingual else None
+    )
+    languages = LanguageOptions.from_config(config["asr"])
+    result = transcribe_audio(asr, audio, decode, lang_opts=languages, chunk_s=config["asr"]["chunk_s"])
+    return " ".join(s.text.strip() for s in result.segments)
+
+
+def revoice_one(
+    item: Item, layout: Layout, config: dict[str, Any], voice: VoiceSpec, asr: ModelSpec, sim: Similarity, tmpdir: str
+) -> dict[str, Any]:
+    """Dub one subtitled file; returns its QA record (also written to the dub's QA JSON)."""
+    revoice, speaker = config["revoice"], voice.speaker
+    translation = revoice["source"] == "translation" or (revoice["source"] == "auto" and layout.translate)
+    if translation and not layout.translate:
+        raise SubvoxError(f"{item.relpath}: revoice.source translation needs asr.task translate")
+    cues, transcript = load_cues(layout, item.stem, CueLimits.from_config(config["subtitles"]), translation)
+    language = "en" if translation else transcript["language"]
+    info = read_json(layout.probe(item.stem))
+    index = info["extracted"]["audio_stream"]
+    stream = [s for s in info["streams"] if s["type"] == "audio"][index]
+    rate, channels = stream.get("sample_rate") or 48000, stream.get("channels") or 1
+    outputs = layout.dub_outputs(item.stem, item.media)
+    opts = timing.FitOptions.from_config(revoice)
+    with tempfile.TemporaryDirectory(prefix="subvox-dub-", dir=tmpdir) as tmp:
+        # the original at its own rate and channels: the dub's length, the duck mix, similarity
+        extract_audio(item.media, os.path.join(tmp, "original.wav"), index, rate, channels)
+        original, _ = open_pcm(os.path.join(tmp, "original.wav"), mono=False)
+        n = dub_length(stream, original.shape[0], rate)
+        timeline = np.memmap(os.path.join(tmp, "dub.f32"), dtype=np.float32, mode="w+", shape=(max(n, 1),))[:n]
+        placements, spans = [], []
+        t0 = time.perf_counter()
+        for i, cue in enumerate(cues):
+            text = _spoken_text(cue)
+            if not text:
+                continue
+            spoken = voice.get().synthesize(text)
+            spoken = timing.trim_silence(spoken, voice.get().sample_rate, revoice["trim_db"])
+            if spoken.size == 0:
+                continue
+            spoken = timing.resample(timing.normalise_peak(spoken, revoice["peak_db"]), voice.get().sample_rate, rate)
+            limit = cues[i + 1].start if i + 1 < len(cues) else n / rate
+            fitted, placement = timing.fit_cue(spoken, rate, i, cue.start, cue.end, limit, opts)
+            start = round(cue.start * rate)
+            timing.add_at(timeline, start, fitted)
+            placements.append(placement)
+            spans.append((start, start + fitted.size))
+            if placement.overflow > 0.01:
+                log.warning(
+                    "%s: cue %d (%.2f s) overflows by %.2f s", item.relpath, i + 1, cue.start, placement.overflow
+                )
+        synth_s = time.perf_counter() - t0
+        out_channels = write_mix(outputs["wav"], timeline, original, rate, spans, revoice)
+        if "video" in outputs:
+            title = revoice["title"] or f"subvox dub ({voice.profile['name']})"
+            codec = revoice["audio_codec"] or CODECS.get(os.path.splitext(item.media)[1].lower(), "aac")
+            tag = iso639_2(revoice["language"] or language)
+            mux_audio_track(item.media, outputs["wav"], outputs["video"], codec, tag, title)
+        qa: dict[str, Any] = {
+            "source": item.relpath,
+            "speaker": voice.profile["name"],
+            "engine": speaker["engine"],
+            "language": language,
+            "mix": revoice["mix"],
+            "sample_rate": rate,
+            "channels": out_channels,
+            "samples": n,
+            "duration": round(n / rate, 3),
+            "synthesis_s": round(synth_s, 3),
+            **timing.stretch_summary(placements),
+            "overflowing": [p.to_dict() for p in placements if p.overflow > 0.01],
+        }
+        reference_text = " ".join(_spoken_text(c) for c in cues)
+        if revoice["qa"]["roundtrip"] and reference_text:
+            heard = _roundtrip(asr, timeline, rate, language, config, tmp)
+            qa["roundtrip_text"] = heard
+            qa["roundtrip_wer"] = round(wer(reference_text, heard, language), 4)
+        if revoice["qa"]["similarity"] and spans:
+            max_s = revoice["qa"]["similarity_max_s"]
+            dub_emb = sim.embed(_speech_at(timeline, rate, spans, max_s))
+            source = _MonoView(original)
+            qa["similarity_to_source"] = sim.cosine(dub_emb, sim.embed(_speech_at(source, rate, spans, max_s)))
+            ref = voice.speaker.get("reference")
+            if ref:
+                qa["similarity_to_reference"] = sim.cosine(dub_emb, sim.embed_clip(ref, tmp))
+    write_json(layout.dub_qa(item.stem), qa)
+    mark_dubbed(layout, item.stem, item.media)
+    clear_failure(layout.out, item.stem)
+    return qa
+
+
+class _MonoView:
+    """Slices of a (frames, channels) int16 memory map as mono float, without loading it whole."""
+
+    def __init__(self, pcm: np.ndarray) -> None:
+        self.pcm = pcm
+
+    def __getitem__(self, key: slice) -> np.ndarray:
+        return _mono(self.pcm[key])
+
+
+def revoice_batch(
+    items: list[Item], layout: Layout, config: dict[str, Any], voice: VoiceSpec, asr: ModelSpec, tmpdir: str | None
+) -> list[dict[str, Any]]:
+    """Dub every subtitled file of a batch that has no current dub; failures stay per file."""
+    tmpdir = tmpdir or tempfile.gettempdir()
+    sim = Similarity()
+    todo = [i for i in items if not dub_done(layout, i.stem, i.media)]
+    results = [{"source": i.relpath, "status": "skipped"} for i in items if i not in todo]
+    for k, item in enumerate(todo, 1):
+        if not subs_done(layout, item.stem, item.media):
+            results.append({"source": item.relpath, "status": "no subtitles"})  # its failure is recorded
+            continue
+        try:
+            t0 = time.perf_counter()
+            qa = revoice_one(item, layout, config, voice, asr, sim, tmpdir)
+        except Exception as exc:  # one file must never cost the others their results
+            results.append(report_failure(layout, item, "revoice", exc))
+            continue
+        wall = time.perf_counter() - t0
+        log.info(
+            "[%d/%d] %s: dubbed %d cues in %.1f s (%d overflow%s, round-trip WER %s)",
+            k, len(todo), item.relpath, qa["cues"], wall, qa["overflows"], "" if qa["overflows"] == 1 else "s",
+            qa.get("roundtrip_wer", "n/a"),
+        )  # fmt: skip
+        results.append({"source": item.relpath, "status": "dubbed", "dub_s": round(wall, 3), "audio_s": qa["duration"]})
+    return sorted(results, key=lambda r: r["source"])

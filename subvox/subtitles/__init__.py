@@ -1,0 +1,1 @@
+"""Transcript to subtitles: readable cues, SRT/VTT/TXT/JSON writers, per-file QA, and the batch job."""

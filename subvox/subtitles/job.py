@@ -1,0 +1,194 @@
+"""Process a batch of files in one job: the model is loaded once, each file is isolated.
+
+A file that fails is recorded (stage and one-line reason, for ``failed.tsv``) and the
+batch goes on; every output is written atomically, so an interrupted batch leaves only
+complete files and a rerun picks up exactly what is missing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from subvox.asr import DecodeOptions, ModelSpec
+from subvox.asr.guards import GuardOptions
+from subvox.asr.transcribe import LanguageOptions, regions_of, transcribe_audio
+from subvox.errors import SubvoxError
+from subvox.library.atomic import read_json, write_json
+from subvox.library.failures import clear_failure, report_failure
+from subvox.library.layout import Item, Layout, made_from, mark_done, stamp, subs_done
+from subvox.media.ffmpeg import choose_audio_stream, extract_audio, open_pcm, probe
+from subvox.models.store import sha256_file
+from subvox.reports.provenance import model_provenance, software
+from subvox.subtitles.qa import file_qa
+from subvox.subtitles.segment import Cue, CueLimits, segment_words
+from subvox.subtitles.writers import write_outputs, write_sidecar
+
+log = logging.getLogger("subvox")
+
+
+def _cached(item: Item, layout: Layout) -> bool:
+    """The transcript (and translation) of ``item`` exist for this ASR fingerprint and media."""
+    return made_from(layout.transcript(item.stem), item.media) and (
+        not layout.translate or made_from(layout.translation(item.stem), item.media)
+    )
+
+
+def prepare_one(item: Item, layout: Layout, audio_conf: dict[str, Any], tmpdir: str) -> Any:
+    """Probe the media (JSON kept) and decode the chosen audio stream at the model's rate."""
+    info = probe(item.media)
+    info["source"] = item.relpath
+    info["sha256"] = sha256_file(item.media)
+    index = choose_audio_stream(item.media, info, audio_conf["stream"], audio_conf["prefer_languages"])
+    with tempfile.TemporaryDirectory(prefix="subvox-", dir=tmpdir) as tmp:
+        wav = Path(tmp) / "audio.wav"
+        extracted = extract_audio(item.media, wav, index, audio_conf["sample_rate"], audio_conf["channels"])
+        # a memory map stays readable after the temporary file is removed (Linux keeps the
+        # pages until the map is dropped), so long recordings are never held in RAM whole
+        audio, _ = open_pcm(wav)
+    info["extracted"] = {"audio_stream": index, **extracted}
+    write_json(layout.probe(item.stem), info)
+    return audio
+
+
+def transcribe_one(item: Item, audio: Any, layout: Layout, asr: dict[str, Any], model: ModelSpec) -> float:
+    """Transcribe (and, if configured, translate) one file; returns its duration in seconds."""
+    asr_model = model.get()
+    decode = dataclasses.replace(DecodeOptions.from_config(asr), task="transcribe")
+    guards, languages = GuardOptions.from_config(asr), LanguageOptions.from_config(asr)
+    if layout.translate and not asr_model.multilingual:
+        raise SubvoxError(f"{item.relpath}: task translate needs a multilingual model; {model.name} is English-only")
+    try:
+        transcript = transcribe_audio(asr_model, audio, decode, guards, languages, chunk_s=asr["chunk_s"])
+        if layout.translate:
+            if not asr_model.multilingual:
+                raise SubvoxError(f"task translate needs a multilingual model; {model.name} is English-only")
+            translation = transcribe_audio(
+                asr_model,
+                audio,
+                dataclasses.replace(decode, task="translate"),
+                guards,
+                languages,
+                regions=regions_of(transcript),
+            )
+            write_json(layout.translation(item.stem), translation.to_dict())
+            stamp(layout.translation(item.stem), item.media)
+    except SubvoxError as exc:
+        raise SubvoxError(f"{item.relpath}: {exc}") from exc
+    record = transcript.to_dict()
+    record["provenance"] = {
+        "model": model_provenance(model.path, model.name, model.backend),
+        "software": software(),
+        "fingerprints": {"asr": layout.fingerprints.asr, "subtitles": layout.fingerprints.subs},
+    }
+    write_json(layout.transcript(item.stem), record)
+    stamp(layout.transcript(item.stem), item.media)
+    return transcript.duration
+
+
+def load_cues(layout: Layout, stem: str, limits: CueLimits, translation: bool = False) -> tuple[list[Cue], dict]:
+    """The subtitle cues of a transcribed file (or of its English translation) and the
+    transcript they come from: the one segmentation that subtitles and dubs share."""
+    transcript = read_json(layout.translation(stem) if translation else layout.transcript(stem))
+    return segment_words(transcript["segments"], limits, transcript["duration"]), transcript
+
+
+def subtitle_one(item: Item, layout: Layout, config: dict[str, Any]) -> dict[str, Any]:
+    """Cues, subtitle files, QA and done-marker for one transcribed file."""
+    conf = config["subtitles"]
+    limits = CueLimits.from_config(conf)
+    cues, transcript = load_cues(layout, item.stem, limits)
+    transcript["source"] = read_json(layout.probe(item.stem))
+    reference_path = Path(item.media).with_suffix(".txt")
+    reference = reference_path.read_text(encoding="utf-8", errors="replace") if reference_path.is_file() else None
+    qa = file_qa(transcript, cues, limits, reference)
+    if conf["sidecar"]["enabled"]:
+        try:
+            qa["sidecar"] = write_sidecar(cues, item.media, transcript["language"], conf["sidecar"]["overwrite"])
+        except OSError as exc:  # e.g. a read-only media folder: the subtitles in OUTPUT still count
+            qa["sidecar"] = f"not written ({exc.strerror})"
+    outputs = layout.outputs(item.stem)
+    if layout.translate:
+        en_cues, translation = load_cues(layout, item.stem, limits, translation=True)
+        write_outputs(translation, en_cues, {"srt": outputs.pop("en_srt"), "vtt": outputs.pop("en_vtt")})
+        qa["translation_cues"] = len(en_cues)
+    transcript["qa"] = qa
+    write_outputs(transcript, cues, outputs)
+    write_json(layout.qa(item.stem), {"source": item.relpath, **qa})
+    mark_done(layout, item.stem, item.media)
+    clear_failure(layout.out, item.stem)
+    return {"source": item.relpath, "status": "done", "cues": len(cues), "notes": qa["notes"]}
+
+
+def _timed(fn: Any, *args: Any) -> tuple[Any, float]:
+    t0 = time.perf_counter()
+    return fn(*args), time.perf_counter() - t0
+
+
+def process_batch(
+    items: list[Item], layout: Layout, config: dict[str, Any], model: ModelSpec, tmpdir: str | None = None
+) -> list[dict[str, Any]]:
+    """Subtitle every pending file of a batch; each file is isolated from the others' failures.
+
+    Files already done are skipped; a current transcript is reused (subtitle settings
+    changed); otherwise the file is probed and decoded (the next file is decoded in the
+    background while this one is transcribed), transcribed, and its subtitles written.
+    """
+    tmpdir = tmpdir or tempfile.gettempdir()
+    todo = [i for i in items if not subs_done(layout, i.stem, i.media)]
+    needs_asr = [i for i in todo if not _cached(i, layout)]
+    results = [{"source": i.relpath, "status": "skipped"} for i in items if i not in todo]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare") as pool:
+
+        def prefetch(i: int) -> None:
+            if i < len(needs_asr):
+                prepared[needs_asr[i]] = pool.submit(_timed, prepare_one, needs_asr[i], layout, config["audio"], tmpdir)
+
+        prepared: dict[Item, Any] = {}
+        prefetch(0)
+        for k, item in enumerate(todo, 1):
+            result: dict[str, Any] = {"source": item.relpath, "status": "cached"}
+            stage = "prepare_audio"
+            try:
+                if item in prepared:
+                    future = prepared.pop(item)
+                    prefetch(needs_asr.index(item) + 1)
+                    audio, prepare_s = future.result()
+                    stage = "transcribe"
+                    t1 = time.perf_counter()
+                    duration = transcribe_one(item, audio, layout, config["asr"], model)
+                    del audio
+                    t2 = time.perf_counter()
+                    write_json(
+                        layout.timing(item.stem),
+                        {
+                            "audio_s": round(duration, 3),
+                            "prepare_s": round(prepare_s, 3),
+                            "transcribe_s": round(t2 - t1, 3),
+                        },
+                    )
+                    result = {
+                        "source": item.relpath,
+                        "status": "transcribed",
+                        "audio_s": round(duration, 3),
+                        "prepare_s": round(prepare_s, 3),
+                        "transcribe_s": round(t2 - t1, 3),
+                    }
+                stage = "subtitles"
+                result = {**result, **subtitle_one(item, layout, config)}
+            except Exception as exc:  # one file must never cost the others their results
+                results.append(report_failure(layout, item, stage, exc))
+                continue
+            rtf = (
+                f", RTF {result['transcribe_s'] / max(result['audio_s'], 1e-9):.3f}"
+                if "transcribe_s" in result
+                else " (transcript reused)"
+            )
+            log.info("[%d/%d] %s: %s cues%s", k, len(todo), item.relpath, result["cues"], rtf)
+            results.append(result)
+    return sorted(results, key=lambda r: r["source"])

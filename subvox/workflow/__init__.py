@@ -1,0 +1,1 @@
+"""Glue between Snakemake and subvox: rule-script set-up and the jobs' malloc."""

@@ -1,0 +1,88 @@
+import os
+import time
+
+from subvox.config import validate_config
+from subvox.library.layout import Fingerprints, Layout, fingerprints, is_done, mark_done, model_identity, plan_batches
+
+FP = Fingerprints("a" * 12, "b" * 12)
+
+
+def test_batches_are_fixed_runs_of_the_sorted_library_and_only_pending_ones_are_requested():
+    stems = [f"s{i:02d}" for i in range(10)]
+    batches, requested = plan_batches(stems[::-1], {"s07"}, FP, 4)
+    assert list(batches.values()) == [stems[0:4], stems[4:8], stems[8:10]]
+    assert [batches[k] for k in requested] == [stems[4:8]]
+    again, _ = plan_batches(stems, set(), FP, 4)
+    assert again == batches, "same library, same keys (a cluster node re-plans identically)"
+
+
+def test_adding_a_file_changes_only_the_batches_it_shifts():
+    stems = [f"s{i:02d}" for i in range(8)]
+    before, _ = plan_batches(stems, set(), FP, 4)
+    after, requested = plan_batches([*stems, "s99"], {"s99"}, FP, 4)
+    assert set(before) < set(after) and [after[k] for k in requested] == [["s99"]]
+
+
+def test_batch_keys_change_with_the_configuration():
+    stems = ["a", "b"]
+    k1, _ = plan_batches(stems, set(), FP, 4)
+    k2, _ = plan_batches(stems, set(), Fingerprints("a" * 12, "c" * 12), 4)
+    assert set(k1).isdisjoint(k2)
+
+
+def test_fingerprints_separate_asr_from_subtitle_settings():
+    base = validate_config({"input_dir": "i", "output_dir": "o"})
+    fp = fingerprints(base, {"name": "m"})
+    subs = fingerprints(
+        validate_config({"input_dir": "i", "output_dir": "o", "subtitles": {"max_cps": 17}}), {"name": "m"}
+    )
+    asr = fingerprints(validate_config({"input_dir": "i", "output_dir": "o", "asr": {"beam_size": 1}}), {"name": "m"})
+    assert subs.asr == fp.asr and subs.subs != fp.subs
+    assert asr.asr != fp.asr and asr.subs != fp.subs
+    moved = fingerprints(validate_config({"input_dir": "x", "output_dir": "y", "resources": {}}), {"name": "m"})
+    assert moved == fp, "paths and resources do not change outputs"
+
+
+def test_done_needs_marker_newer_than_media_and_every_output(tmp_path):
+    layout = Layout(str(tmp_path / "out"), FP, ("srt", "json"), False)
+    media = tmp_path / "clip.mp4"
+    media.write_bytes(b"x")
+    assert not is_done(layout, "clip", str(media))
+    for path in layout.outputs("clip").values():
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        open(path, "w").close()
+    mark_done(layout, "clip", str(media))
+    assert is_done(layout, "clip", str(media))
+    os.remove(layout.outputs("clip")["srt"])
+    assert not is_done(layout, "clip", str(media)), "a deleted output is made again"
+    open(layout.outputs("clip")["srt"], "w").close()
+    future = time.time() + 10
+    os.utime(media, (future, future))
+    assert not is_done(layout, "clip", str(media)), "a replaced media file is redone"
+    mark_done(layout, "clip", str(media))
+    os.utime(media, (1, 1))
+    assert not is_done(layout, "clip", str(media)), "a media file replaced by an older one is redone too"
+
+
+def test_returning_to_an_earlier_setting_renders_again(tmp_path):
+    media = tmp_path / "clip.mp4"
+    media.write_bytes(b"x")
+    first = Layout(str(tmp_path / "out"), FP, ("srt",), False)
+    second = Layout(str(tmp_path / "out"), Fingerprints("a" * 12, "c" * 12), ("srt",), False)
+    os.makedirs(tmp_path / "out", exist_ok=True)
+    open(first.outputs("clip")["srt"], "w").close()
+    mark_done(first, "clip", str(media))
+    mark_done(second, "clip", str(media))
+    assert is_done(second, "clip", str(media))
+    assert not is_done(first, "clip", str(media)), "the first setting's marker must not survive the second"
+
+
+def test_model_identity_does_not_change_when_a_model_is_staged(tmp_path):
+    assert model_identity("base") == {"name": "base"}
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "model.bin").write_bytes(b"1234")
+    (folder / "config.json").write_text("{}")
+    before = model_identity(str(folder))
+    os.utime(folder / "model.bin", (1, 1))
+    assert model_identity(str(folder)) == before and before["size"] == 4
