@@ -8,8 +8,8 @@ from snakemake.exceptions import WorkflowError
 from subvox.config import load_schema, validate_config
 from subvox.errors import SubvoxError
 from subvox.library import layout
-from subvox.library.discover import WORK_DIRNAME, discover_media
-from subvox.library.failures import write_failed_tsv
+from subvox.library.discover import WORK_DIRNAME, scan_media
+from subvox.library.failures import write_failed_tsv, write_skipped_tsv
 from subvox.models import store as subvox_models
 from subvox.revoice import profiles
 from subvox.subtitles.qa import write_summary
@@ -60,9 +60,11 @@ if REVOICE:
         raise WorkflowError(str(exc)) from None
 
 try:
-    MEDIA = {m.stem: m.relpath for m in discover_media(INPUT, output_dir=OUT, **config["discovery"])}
+    SCAN = scan_media(INPUT, output_dir=OUT, **config["discovery"])
 except SubvoxError as exc:
     raise WorkflowError(str(exc)) from None
+MEDIA = {m.stem: m.relpath for m in SCAN.items}  # real names (may hold bytes that are not UTF-8)
+NAMES = {m.stem: m.name for m in SCAN.items}  # the same as valid UTF-8, for everything written
 
 # Per-file bookkeeping (see subvox/library/layout.py): only pending files go into batches.
 LAYOUT = layout.layout_for(config)
@@ -80,8 +82,8 @@ wildcard_constraints:
 
 
 def batch_items(wildcards):
-    """(stem, media path, path relative to input_dir) of each file of one batch."""
-    return [(s, os.path.join(INPUT, MEDIA[s]), MEDIA[s]) for s in BATCHES[wildcards.batch]]
+    """(stem, media path, display name relative to input_dir) of each file of one batch."""
+    return [(s, os.path.join(INPUT, MEDIA[s]), NAMES[s]) for s in BATCHES[wildcards.batch]]
 
 
 def final_markers():
@@ -97,8 +99,8 @@ def speaker_reference(wildcards):
 
 
 def library_files(wildcards):
-    """(stem, media path, path relative to input_dir) of every file of the library."""
-    return [(s, os.path.join(INPUT, MEDIA[s]), MEDIA[s]) for s in sorted(MEDIA)]
+    """(stem, media path, display name relative to input_dir) of every file of the library."""
+    return [(s, os.path.join(INPUT, MEDIA[s]), NAMES[s]) for s in sorted(MEDIA)]
 
 
 def mem_mb(rule):
@@ -128,6 +130,7 @@ def report_run(out, media):
     done = {s for s in subtitled if not REVOICE or layout.dub_done(LAYOUT, s, paths[s])}
     dubbed = f"{len(done)} dubbed, " if REVOICE else ""
     failed = write_failed_tsv(out, [s for s in media if s not in done])
+    skipped = write_skipped_tsv(out, SCAN.skipped)
     summary = f"{out}/summary.tsv"
     if REQUESTED or not os.path.isfile(summary):
         write_summary(summary, LAYOUT, media)
@@ -135,6 +138,7 @@ def report_run(out, media):
         f"subvox: {len(subtitled)} of {len(media)} files have subtitles; {dubbed}"
         + (f"{failed} failed (see {out}/failed.tsv)" if failed else "none failed")
         + (f", {len(media) - len(done) - failed} unfinished" if len(media) - len(done) - failed else "")
+        + (f"; {skipped} entries skipped (see {out}/skipped.tsv)" if skipped else "")
         + f". This run: {layout.run_account(LAYOUT, REQUESTED, len(media), failed, RUN_START)}",
         file=sys.stderr,
     )

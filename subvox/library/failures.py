@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from subvox.errors import SubvoxError
 from subvox.library.atomic import read_json, write_json, write_text
-from subvox.library.discover import WORK_DIRNAME
+from subvox.library.discover import WORK_DIRNAME, Skipped
 
 if TYPE_CHECKING:
     from subvox.library.layout import Item, Layout
@@ -51,20 +51,34 @@ def failed_tsv(output_dir: str | os.PathLike[str], stems: list[str]) -> tuple[st
         path = marker_path(output_dir, stem)
         if path.is_file():
             rows.append(read_json(path))
+    return _tsv(COLUMNS, rows), len(rows)
+
+
+def _tsv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, delimiter="\t", lineterminator="\n", extrasaction="ignore")
+    writer = csv.DictWriter(buf, fieldnames=columns, delimiter="\t", lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
-    return buf.getvalue(), len(rows)
+    return buf.getvalue()
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:  # unchanged: keep its mtime
+        write_text(path, text)
 
 
 def write_failed_tsv(output_dir: str | os.PathLike[str], stems: list[str]) -> int:
     """Write ``OUTPUT/failed.tsv`` (header only when nothing failed); return the failure count."""
     text, count = failed_tsv(output_dir, stems)
-    path = Path(output_dir) / "failed.tsv"
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:  # unchanged: keep its mtime
-        write_text(path, text)
+    _write_if_changed(Path(output_dir) / "failed.tsv", text)
     return count
+
+
+def write_skipped_tsv(output_dir: str | os.PathLike[str], skipped: list[Skipped]) -> int:
+    """Write ``OUTPUT/skipped.tsv``: entries named like media that discovery left out, and why."""
+    rows = [{"entry": s.name, "reason": s.reason} for s in skipped]
+    _write_if_changed(Path(output_dir) / "skipped.tsv", _tsv(("entry", "reason"), rows))
+    return len(rows)
 
 
 def report_failure(layout: Layout, item: Item, stage: str, exc: BaseException) -> dict[str, Any]:

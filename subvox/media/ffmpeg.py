@@ -7,8 +7,12 @@ string, and inputs are passed as ``file:`` URLs so a name such as ``-x.mp4`` or
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import os
+import shutil
 import subprocess
+import tempfile
 import wave
 from pathlib import Path
 from typing import Any
@@ -21,7 +25,33 @@ from subvox.library.atomic import atomic_path
 
 
 def _file_url(path: str | os.PathLike[str]) -> str:
-    return "file:" + os.path.abspath(os.fspath(path))
+    """``path`` as an ffmpeg ``file:`` URL; a name that is not UTF-8 goes through a UTF-8 symlink.
+
+    ffmpeg-python hashes its arguments as UTF-8 text and refuses the surrogate-escaped str
+    Python gives for such a name; the symlink lets ffmpeg open the file's real bytes.
+    """
+    real = os.path.abspath(os.fspath(path))
+    try:
+        real.encode("utf-8")
+    except UnicodeEncodeError:
+        real = _utf8_link(real)
+    return "file:" + real
+
+
+_LINKS: dict[str, str] = {}
+
+
+def _utf8_link(real: str) -> str:
+    if real not in _LINKS:
+        if not _LINKS:
+            folder = tempfile.mkdtemp(prefix="subvox-names-")
+            atexit.register(shutil.rmtree, folder, True)
+            _LINKS[""] = folder
+        suffix = "".join(c for c in os.path.splitext(real)[1] if c.isascii() and c.isalnum())
+        link = os.path.join(_LINKS[""], hashlib.sha256(os.fsencode(real)).hexdigest()[:16] + "." + suffix)
+        os.symlink(real, link)
+        _LINKS[real] = link
+    return _LINKS[real]
 
 
 def _ffmpeg_reason(exc: ffmpeg.Error, path: str | os.PathLike[str]) -> str:

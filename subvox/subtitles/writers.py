@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from subvox.library.atomic import atomic_path, write_json, write_text
+from subvox.library.discover import display_name
 from subvox.subtitles.segment import Cue
 
 
@@ -79,7 +80,8 @@ def write_sidecar(cues: list[Cue], media: str | os.PathLike[str], language: str,
     """
     media = Path(media)
     target = media.with_name(f"{media.stem}.{language or 'und'}.srt")
+    shown = display_name(target.name)  # the name as valid UTF-8, for the JSON
     if target.exists() and not overwrite:
-        return f"kept existing {target.name}"
+        return f"kept existing {shown}"
     write_srt(cues, target)
-    return f"wrote {target.name}"
+    return f"wrote {shown}"

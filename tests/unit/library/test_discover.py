@@ -97,3 +97,38 @@ def test_assign_stems_is_injective():
     rels = ["a/clip.mp4", "a/clip.mkv", "a/clip.wav", "b/clip.mp4", "clip.mp4"]
     items = assign_stems(rels)
     assert len({m.stem for m in items}) == len(rels)
+
+
+def test_names_that_are_not_utf8_get_an_escaped_stem_and_keep_their_real_path(tmp_path):
+    from subvox.library.discover import display_name, scan_media
+
+    (tmp_path / "ok.wav").write_bytes(b"x")
+    with open(os.fsencode(tmp_path) + b"/caf\xe9.wav", "wb") as fh:
+        fh.write(b"x")
+    scan = scan_media(tmp_path, ["wav"])
+    [odd] = [m for m in scan.items if m.stem != "ok"]
+    assert odd.stem == "caf\\xe9" and odd.name == "caf\\xe9.wav"
+    assert os.fsencode(odd.relpath) == b"caf\xe9.wav", "the real bytes, to open the file"
+    odd.name.encode("utf-8")  # everything written about it is valid UTF-8
+    assert display_name("ünïcödé.wav") == "ünïcödé.wav", "valid names are unchanged"
+    assert scan.skipped == []
+
+
+def test_entries_named_like_media_that_are_not_files_are_skipped_with_a_reason(tmp_path):
+    from subvox.library.discover import Skipped, scan_media
+
+    os.mkfifo(tmp_path / "pipe.mp3")
+    os.symlink("/dev/null", tmp_path / "null.wav")
+    os.symlink(tmp_path / "missing.wav", tmp_path / "dangling.wav")
+    (tmp_path / "album.flac").mkdir()
+    (tmp_path / "album.flac" / "track.flac").write_bytes(b"x")  # a folder named like media is still searched
+    os.mkfifo(tmp_path / "not-media-fifo")  # no media extension: not reported
+    os.mkfifo(tmp_path / ".hidden.wav")  # hidden: silently ignored
+    scan = scan_media(tmp_path, ["wav", "mp3", "flac"], exclude=["excluded/**"])
+    assert [m.relpath for m in scan.items] == ["album.flac/track.flac"]
+    assert scan.skipped == [
+        Skipped("album.flac", "a folder, not a media file"),
+        Skipped("dangling.wav", "a symlink whose target does not exist"),
+        Skipped("null.wav", "a character device, not a regular file"),
+        Skipped("pipe.mp3", "a named pipe (FIFO), not a regular file"),
+    ]
