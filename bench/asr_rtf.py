@@ -2,38 +2,32 @@
 
     .venv/bin/python bench/asr_rtf.py [--model tiny.en] [--repeats 3]
 
-Prints load time, median/min/max transcription time, RTF and corpus WER per backend.
+The clips are tests/data's English ones with human references (harness.clips), decoded to
+16 kHz mono; the models are staged/converted as the workflow's `models` target does
+(harness.staging). Each backend loads once, transcribes one clip as a warm-up (JIT, caches),
+then every clip --repeats times with the default DecodeOptions (beam 5). Prints load time,
+median/min/max transcription time of all clips, RTF and corpus WER per backend.
 Run it on an otherwise idle machine; figures are machine-specific.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from harness import SAMPLE_RATE
+from harness.clips import decode_clips, speech_clips
+from harness.scoring import corpus_wer
+from harness.staging import prepare_models
+from harness.stats import fmt, md_table, stat
 
-from subvox import models  # noqa: E402
-from subvox.asr import DecodeOptions, load_transcriber  # noqa: E402
-from subvox.ct2convert import convert  # noqa: E402
-from subvox.media import extract_audio, load_wav  # noqa: E402
-from subvox.transcribe import transcribe_audio  # noqa: E402
-from subvox.wer import edit_distance, normalize  # noqa: E402
+from subvox.asr import DecodeOptions, load_transcriber
+from subvox.asr.transcribe import transcribe_audio
 
-
-def english_clips() -> list[tuple[str, Path, str]]:
-    manifest = json.loads((REPO / "tests" / "data" / "manifest.json").read_text(encoding="utf-8"))
-    return [
-        (Path(e["file"]).stem, (REPO / "tests" / "data" / e["file"]).resolve(), e["reference_text"])
-        for e in manifest
-        if e["language"] == "en" and e["reference_text"]
-    ]
+BACKENDS = {"faster-whisper": "int8", "openai-whisper": "fp32"}  # backend: the compute type staged
 
 
 def main() -> None:
@@ -44,47 +38,34 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="subvox-bench-"))
-    clips = []
-    for name, path, ref in english_clips():
-        wav = tmp / f"{name}.wav"
-        extract_audio(path, wav)
-        clips.append((name, load_wav(wav)[0], ref))
-    audio_s = sum(len(a) for _, a, _ in clips) / 16000
-
-    ct2 = models.ct2_source(args.model, args.models_dir)
-    if not models.is_ct2_dir(ct2):
-        models.fetch_model(args.model, ct2)
-    checkpoint = tmp / "model.pt"
-    convert(ct2, checkpoint)
-    paths = {"faster-whisper": str(ct2), "openai-whisper": str(checkpoint)}
+    with tempfile.TemporaryDirectory(prefix="subvox-bench-") as tmp:
+        clips = decode_clips(speech_clips(), Path(tmp))
+    audio_s = sum(len(pcm) for _, pcm in clips) / SAMPLE_RATE
+    configs = [(backend, args.model, compute) for backend, compute in BACKENDS.items()]
+    paths, skipped = prepare_models(configs, args.models_dir)
+    if skipped:
+        raise SystemExit(f"cannot stage: {skipped}")
 
     print(
         f"{len(clips)} clips, {audio_s:.1f} s of audio, model {args.model}, {args.threads} threads, "
         f"beam 5, {args.repeats} repeats\n"
     )
-    print("| backend | load s | transcribe s (median [min, max]) | RTF | corpus WER |")
-    print("|---|---|---|---|---|")
-    for backend, path in paths.items():
+    rows = []
+    for cfg in configs:
         t0 = time.perf_counter()
-        model = load_transcriber(backend, path, args.model, threads=args.threads)
+        model = load_transcriber(cfg[0], paths[cfg], args.model, threads=args.threads)
         load_s = time.perf_counter() - t0
         transcribe_audio(model, clips[0][1], DecodeOptions())  # warm-up (JIT, caches)
         runs = []
         for _ in range(args.repeats):
             t0 = time.perf_counter()
-            hyps = [transcribe_audio(model, audio, DecodeOptions()) for _, audio, _ in clips]
+            hyps = [transcribe_audio(model, pcm, DecodeOptions()) for _, pcm in clips]
             runs.append(time.perf_counter() - t0)
-        errors = sum(
-            edit_distance(normalize(ref), normalize(" ".join(s.text for s in h.segments)))
-            for (_, _, ref), h in zip(clips, hyps, strict=True)
-        )
-        words = sum(len(normalize(ref)) for _, _, ref in clips)
-        med = statistics.median(runs)
-        print(
-            f"| {backend} | {load_s:.2f} | {med:.2f} [{min(runs):.2f}, {max(runs):.2f}] | {med / audio_s:.3f} "
-            f"| {errors / words:.3f} |"
-        )
+        texts = [" ".join(s.text for s in h.segments) for h in hyps]
+        wer = corpus_wer((clip.reference, text) for (clip, _), text in zip(clips, texts, strict=True))
+        rtf = statistics.median(runs) / audio_s
+        rows.append([cfg[0], f"{load_s:.2f}", fmt(stat(runs), 2), f"{rtf:.3f}", f"{wer:.3f}"])
+    print(md_table(["backend", "load s", "transcribe s (median [min, max])", "RTF", "corpus WER"], rows))
 
 
 if __name__ == "__main__":

@@ -2,26 +2,28 @@
 
     .venv/bin/python bench/long_memory.py [--minutes 60] [--out bench/results]
 
-Builds two 16 kHz mono WAVs from REAL English speech (the clips bench/backends.py uses,
-looped in a fixed shuffled order with 1 s silences): 1 minute and --minutes (default 60;
-use e.g. --minutes 10 while developing: the 1-hour run costs 3-5 min of CPU). Each is then
-transcribed in its own fresh process exactly as a workflow batch job does it
-(subvox.batch.transcribe_one): subvox.media.open_pcm memory-maps the WAV, and
-subvox.transcribe.transcribe_audio gets the int16 map with the options of config/config.yaml
-(chunk_s 120: pieces cut in pauses, one piece converted and decoded at a time), with the
-default backend (faster-whisper int8, tiny.en, 2 threads).
+Builds two 16 kHz mono WAVs from REAL English speech (harness.clips: the clips
+bench/backends.py uses, looped in a fixed shuffled order with 1 s silences): 1 minute and
+--minutes (default 60; use e.g. --minutes 10 while developing: the 1-hour run costs 3-5 min
+of CPU). Each is then transcribed in its own fresh process (harness.worker) exactly as a
+workflow batch job does it (subvox.subtitles.job.transcribe_one):
+subvox.media.ffmpeg.open_pcm memory-maps the WAV, and subvox.asr.transcribe.transcribe_audio
+gets the int16 map with the options of config/config.yaml (chunk_s 120: pieces cut in
+pauses, one piece converted and decoded at a time), with the default backend
+(faster-whisper int8, tiny.en, 2 threads).
 
-Printed per file: transcription wall time and RTF, peak RSS (ru_maxrss), the peaks of the
+Printed per file: transcription wall time and RTF, peak RSS (VmHWM), the peaks of the
 anonymous and file-backed parts of RSS (sampled from /proc/self/status every 0.25 s),
 RSS after the model load and after the first and last chunk, and the words transcribed vs
 the reference's; then the ratio of the peaks and where the difference comes from.
 
 --variants runs each file once per variant (diagnostics; the default is memmap alone):
   memmap          the workflow as it is: memory-mapped WAV, and the jobs' malloc
-                  (subvox.allocator: jemalloc when libjemalloc.so.2 is installed, else glibc
-                  with a 4 MiB mmap threshold; the table's malloc column says which);
+                  (subvox.workflow.allocator: jemalloc when libjemalloc.so.2 is installed,
+                  else glibc with a 4 MiB mmap threshold; the table's malloc column says
+                  which);
   pread           the same samples read per slice with os.pread instead of through the map
-                  (PreadPcm in backends.py): isolates what the memory map keeps resident;
+                  (harness.worker.PreadPcm): isolates what the memory map keeps resident;
   trim            glibc with the 4 MiB threshold plus malloc_trim(0) after every piece:
                   isolates freed heap memory that glibc keeps instead of returning it;
   mmap-threshold  glibc with MALLOC_MMAP_THRESHOLD_=131072 (its initial value, made fixed):
@@ -41,27 +43,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from backends import (
-    REPO,
-    decode_clips,
-    machine_info,
-    prepare_models,
-    run_worker,
-    speech_clips,
-    write_track,
-)
+from harness import REPO, RESULTS
+from harness.clips import SHARED_DATA, build_tracks, decode_clips, speech_clips
+from harness.machine import describe, machine_info
+from harness.scoring import word_count
+from harness.staging import prepare_models
+from harness.stats import md_table
+from harness.worker import job_spec, run_worker, serve
 
 TCMALLOC = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4"
 VARIANTS = {  # name: (how audio is read, extra worker spec)
-    "memmap": ("memmap", {}),  # the workflow, as it is (subvox.allocator: jemalloc when installed)
+    "memmap": ("memmap", {}),  # the workflow, as it is (subvox.workflow.allocator: jemalloc when installed)
     "pread": ("pread", {}),  # no memory map: slices read with os.pread
     "trim": ("memmap", {"malloc_trim": True, "env": {"MALLOC_MMAP_THRESHOLD_": str(4 << 20)}}),
     "mmap-threshold": ("memmap", {"env": {"MALLOC_MMAP_THRESHOLD_": "131072"}}),  # glibc: blocks >= 128 KiB mapped
@@ -73,6 +70,10 @@ VARIANTS = {  # name: (how audio is read, extra worker spec)
     "glibc-trim": ("memmap", {"glibc_default": True, "malloc_trim": True}),  # that + malloc_trim per piece
     "tcmalloc": ("memmap", {"env": {"LD_PRELOAD": TCMALLOC}}),  # gperftools' (Debian: libtcmalloc-minimal4)
 }
+HEADERS = [
+    *("file", "variant", "malloc", "audio min", "chunks", "wall s", "RTF", "peak RSS MB", "peak anon MB"),
+    *("peak file MB", "RSS after load", "after 1st chunk", "after last chunk", "growth MB/chunk", "words hyp/ref"),
+]
 
 
 def slope(trace: list[dict[str, float]], key: str) -> float | None:
@@ -95,14 +96,17 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--variants", nargs="+", default=["memmap"], choices=list(VARIANTS))
     ap.add_argument("--models-dir", default=str(REPO / "models"))
-    ap.add_argument("--shared-data", default=str(REPO.parent / "shared" / "data"))
-    ap.add_argument("--out", default=str(REPO / "bench" / "results"))
+    ap.add_argument("--shared-data", default=str(SHARED_DATA))
+    ap.add_argument("--out", default=str(RESULTS))
     ap.add_argument("--run-timeout", type=float, default=3600)
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.worker:
+        serve(args.worker)
+        return
 
     t_begin = time.perf_counter()
     from subvox.config import load_config
-    from subvox.wer import normalize
 
     asr = load_config(REPO / "config" / "config.yaml")["asr"]
     info = machine_info()
@@ -114,34 +118,20 @@ def main() -> None:
         if skipped:
             raise SystemExit(f"cannot load {cfg}: {skipped[cfg]}")
         decoded = decode_clips(speech_clips(Path(args.shared_data)), tmp)
-        files = {}
-        for name, minutes in (("short", args.short_minutes), ("long", args.minutes)):
-            wav = tmp / f"{name}.wav"
-            duration, ref = write_track(wav, decoded, minutes * 60)
-            files[name] = {"wav": str(wav), "audio_s": duration, "ref_words": len(normalize(ref))}
-            print(
-                f"{name}: {duration / 60:.1f} min of real speech, {wav.stat().st_size / 2**20:.0f} MB WAV", flush=True
-            )
+        files = build_tracks(decoded, {"short": args.short_minutes * 60, "long": args.minutes * 60}, tmp)
+        for name, f in files.items():
+            f["ref_words"] = word_count(f.pop("reference"))
+            size_mb = Path(f["wav"]).stat().st_size / 2**20
+            print(f"{name}: {f['audio_s'] / 60:.1f} min of real speech, {size_mb:.0f} MB WAV", flush=True)
         for variant in args.variants:
             for name, f in files.items():
-                spec = {
-                    "backend": args.backend,
-                    "model": args.model,
-                    "compute": args.compute,
-                    "load_compute": args.compute,
-                    "model_path": paths[cfg],
-                    "threads": args.threads,
-                    "wav": f["wav"],
-                    "asr": asr,
-                    "trace": True,
-                    "audio_mode": VARIANTS[variant][0],
-                    **VARIANTS[variant][1],
-                }
+                mode, extra = VARIANTS[variant]
+                spec = job_spec(cfg, paths[cfg], f["wav"], asr, args.threads, trace=True, audio_mode=mode, **extra)
                 t0 = time.perf_counter()
-                r = run_worker(spec, args.run_timeout)
+                r = run_worker(spec, args.run_timeout, __file__)
                 if "error" in r:
                     raise SystemExit(f"{name} ({variant}) failed: {r['error']}")
-                r["hyp_words"] = len(normalize(r.pop("text")))
+                r["hyp_words"] = word_count(r.pop("text"))
                 r.update(name=name, variant=variant, ref_words=f["ref_words"])
                 results.append(r)
                 print(
@@ -150,21 +140,28 @@ def main() -> None:
                     flush=True,
                 )
 
-    head = (
-        "| file | variant | malloc | audio min | chunks | wall s | RTF | peak RSS MB | peak anon MB | peak file MB "
-        "| RSS after load | after 1st chunk | after last chunk | growth MB/chunk | words hyp/ref |"
-    )
-    lines = [head, "|---" * head.count(" | ") + "|---|"]
+    rows = []
     for r in results:
-        tr = r["trace"]
+        tr, peaks = r["trace"], r["sampled_peak_mb"]
         grow = slope(tr, "VmRSS")
-        lines.append(
-            f"| {r['name']} | {r['variant']} | {Path(r.get('malloc', 'glibc')).name} "
-            f"| {r['audio_s'] / 60:.1f} | {r['chunks']} | {r['wall_s']:.1f} "
-            f"| {r['rtf']:.3f} | {r['peak_rss_mb']:.0f} | {r['sampled_peak_mb'].get('RssAnon', 0):.0f} "
-            f"| {r['sampled_peak_mb'].get('RssFile', 0):.0f} | {r['rss_after_load_mb']:.0f} "
-            f"| {tr[0]['VmRSS'] if tr else 0:.0f} | {tr[-1]['VmRSS'] if tr else 0:.0f} "
-            f"| {'-' if grow is None else f'{grow:.2f}'} | {r['hyp_words']}/{r['ref_words']} |"
+        rows.append(
+            [
+                r["name"],
+                r["variant"],
+                Path(r.get("malloc", "glibc")).name,
+                f"{r['audio_s'] / 60:.1f}",
+                r["chunks"],
+                f"{r['wall_s']:.1f}",
+                f"{r['rtf']:.3f}",
+                f"{r['peak_rss_mb']:.0f}",
+                f"{peaks.get('RssAnon', 0):.0f}",
+                f"{peaks.get('RssFile', 0):.0f}",
+                f"{r['rss_after_load_mb']:.0f}",
+                f"{tr[0]['VmRSS'] if tr else 0:.0f}",
+                f"{tr[-1]['VmRSS'] if tr else 0:.0f}",
+                "-" if grow is None else f"{grow:.2f}",
+                f"{r['hyp_words']}/{r['ref_words']}",
+            ]
         )
     summary = []
     for variant in dict.fromkeys(args.variants):
@@ -183,9 +180,9 @@ def main() -> None:
             f"# Long-file memory: {args.backend} {args.compute} {args.model}, {args.threads} threads, "
             f"chunk_s {asr['chunk_s']}",
             "",
-            f"Machine: {info['cpu']}, {info['usable_cores']} cores, {info['ram_mb']} MB RAM.",
+            f"Machine: {describe(info)}.",
             "",
-            *lines,
+            md_table(HEADERS, rows),
             "",
             *(f"- {s}" for s in summary),
             "",
@@ -196,9 +193,10 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"long_memory-{args.minutes:g}min"
+    run_args = {k: v for k, v in vars(args).items() if k != "worker"}
     (out / f"{stem}.md").write_text(report + "\n", encoding="utf-8")
     (out / f"{stem}.json").write_text(
-        json.dumps({"machine": info, "args": vars(args), "asr": asr, "runs": results}, indent=1), encoding="utf-8"
+        json.dumps({"machine": info, "args": run_args, "asr": asr, "runs": results}, indent=1), encoding="utf-8"
     )
     print(f"wrote {out / stem}.md, .json", flush=True)
 

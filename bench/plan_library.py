@@ -4,7 +4,7 @@
 
 Builds a synthetic library of hard links to one real clip, then times (wall seconds) and
 measures (peak RSS) `snakemake --dry-run` twice: with every file new, and after every file
-has been marked finished. subvox tracks per-file outputs itself (see subvox/library.py),
+has been marked finished. subvox tracks per-file outputs itself (see subvox/library/layout.py),
 so "finished" is produced the way a run leaves it: each file's subtitle outputs plus its
 done-marker for the current configuration fingerprint (no model is run).
 Targets (issue 5): each dry-run <= 10 s and <= 300 MB on a 2-core machine.
@@ -16,48 +16,24 @@ import argparse
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import yaml
+from harness import REPO
+from harness.stats import md_table
+from harness.workflow import TIME, run_snakemake, write_config
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from subvox.config import load_config  # noqa: E402
-from subvox.discover import discover_media  # noqa: E402
-from subvox.library import layout_for, mark_done  # noqa: E402
-
-SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+from subvox.config import load_config
+from subvox.library.discover import discover_media
+from subvox.library.layout import layout_for, mark_done
 
 
 def dry_run(workdir: Path, config: Path) -> tuple[float, float, str]:
     """(wall s, peak RSS MB, stdout) of one dry run in a fresh process."""
-    cmd = [
-        "/usr/bin/time",
-        "-f",
-        "MAXRSS_KB=%M",
-        SNAKEMAKE,
-        "-s",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(config),
-        "--cores",
-        "2",
-        "--dry-run",
-        "--quiet",
-        "rules",
-    ]
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    wall = time.perf_counter() - t0
-    rss_kb = int(re.search(r"MAXRSS_KB=(\d+)", proc.stderr).group(1))
-    return wall, rss_kb / 1024, proc.stdout
+    wall, rss, out = run_snakemake(workdir, config, "--dry-run", "--quiet", "rules", peak_rss=True)
+    assert rss is not None, "GNU time printed no peak RSS"
+    return wall, rss, out
 
 
 def main() -> None:
@@ -65,7 +41,7 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=10000)
     ap.add_argument("--dir", default=os.path.join(tempfile.gettempdir(), "subvox-plan"))
     args = ap.parse_args()
-    if not shutil.which("time") and not os.path.exists("/usr/bin/time"):
+    if not shutil.which("time") and not os.path.exists(TIME):
         sys.exit("needs /usr/bin/time (apt-get install time)")
 
     root = Path(args.dir)
@@ -76,9 +52,8 @@ def main() -> None:
         target = media / f"show{i // 100:03d}" / f"episode {i % 100:02d}.flac"
         target.parent.mkdir(parents=True, exist_ok=True)
         os.link(clip, target)
-    config_path = root / "config.yaml"
-    config_path.write_text(
-        yaml.safe_dump({"input_dir": str(media), "output_dir": str(root / "out"), "models_dir": str(root / "models")})
+    config_path = write_config(
+        root / "config.yaml", input_dir=str(media), output_dir=str(root / "out"), models_dir=str(root / "models")
     )
 
     new_wall, new_rss, out = dry_run(root, config_path)
@@ -95,10 +70,12 @@ def main() -> None:
     leftover = re.findall(r"^(subtitles)\s+(\d+)$", out, re.M)
 
     print(f"library: {args.files} files; jobs planned for new files: {dict(jobs)}")
-    print("| dry-run | wall s | peak RSS MB | target |")
-    print("|---|---|---|---|")
-    print(f"| {args.files} new files | {new_wall:.2f} | {new_rss:.0f} | <= 10 s, <= 300 MB |")
-    print(f"| finished library (no-op) | {done_wall:.2f} | {done_rss:.0f} | <= 10 s, <= 300 MB |")
+    target = "<= 10 s, <= 300 MB"
+    rows = [
+        [f"{args.files} new files", f"{new_wall:.2f}", f"{new_rss:.0f}", target],
+        ["finished library (no-op)", f"{done_wall:.2f}", f"{done_rss:.0f}", target],
+    ]
+    print(md_table(["dry-run", "wall s", "peak RSS MB", "target"], rows))
     print(f"jobs left after marking finished: {dict(leftover) or 'none'}")
 
 

@@ -25,21 +25,22 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import yaml
+from harness import BENCH, REPO
+from harness.stats import stat
+from harness.workflow import run_snakemake, write_config
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from subvox import allocator, models  # noqa: E402
-from subvox.asr import DecodeOptions, load_transcriber  # noqa: E402
-from subvox.media import extract_audio, open_pcm  # noqa: E402
-from subvox.transcribe import transcribe_audio  # noqa: E402
+from subvox.asr import DecodeOptions, load_transcriber
+from subvox.asr.transcribe import transcribe_audio
+from subvox.media.ffmpeg import extract_audio, open_pcm
+from subvox.models import store as models
+from subvox.workflow import allocator
 
 SOURCES = [
     "example/media/jfk.flac",
@@ -108,12 +109,12 @@ def pure_inference(clips: list[Path], model: str, tmp: Path, env: dict[str, str]
     """
     code = (
         "import sys, json; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
-        "from subvox import allocator; import workflow_overhead as w;"
+        "from subvox.workflow import allocator; import workflow_overhead as w;"
         "allocator.tune() if sys.argv[5] == '1' else None;"
         "print(w._pure([Path(p) for p in json.loads(sys.argv[2])], sys.argv[3], Path(sys.argv[4])))"
     )
     flag = "0" if env is None else "1"
-    args = [str(Path(__file__).parent), json.dumps([str(c) for c in clips]), model, str(tmp), flag]
+    args = [str(BENCH), json.dumps([str(c) for c in clips]), model, str(tmp), flag]
     t0 = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True, cwd=REPO, env=env
@@ -122,28 +123,11 @@ def pure_inference(clips: list[Path], model: str, tmp: Path, env: dict[str, str]
 
 
 def workflow(media: Path, work: Path, model: str) -> float:
-    config = work / "config.yaml"
-    config.write_text(
-        yaml.safe_dump({"input_dir": str(media), "output_dir": str(work / "out"), "asr": {"model": model}})
+    """Wall seconds of ``snakemake --cores 2`` on ``media`` from scratch, in ``work``."""
+    config = write_config(
+        work / "config.yaml", input_dir=str(media), output_dir=str(work / "out"), asr={"model": model}
     )
-    t0 = time.perf_counter()
-    subprocess.run(
-        [
-            str(Path(sys.executable).parent / "snakemake"),
-            "-s",
-            str(REPO / "Snakefile"),
-            "--directory",
-            str(work),
-            "--configfile",
-            str(config),
-            "--cores",
-            "2",
-            "--quiet",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return time.perf_counter() - t0
+    return run_snakemake(work, config, "--quiet")[0]
 
 
 def main() -> None:
@@ -174,11 +158,11 @@ def main() -> None:
         flow.append(workflow(media, work, args.model))
     shutil.rmtree(tmp, ignore_errors=True)
 
-    def med(xs: list[float]) -> float:
-        return sorted(xs)[len(xs) // 2]
+    med = statistics.median
 
     def cell(xs: list[float]) -> str:
-        return f"{med(xs):6.2f} s  [{min(xs):.2f}, {max(xs):.2f}]"
+        m, lo, hi = stat(xs) or (0.0, 0.0, 0.0)
+        return f"{m:6.2f} s  [{lo:.2f}, {hi:.2f}]"
 
     f = med(flow)
     print(f"{what}, faster-whisper {args.model}, median [min, max] of {args.repeats}")

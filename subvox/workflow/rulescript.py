@@ -30,7 +30,12 @@ def run(smk: Any, main: Callable[[Any], None]) -> None:
     if smk.config.get("offline", True):
         os.environ["HF_HUB_OFFLINE"] = "1"  # no model hub access from jobs (air-gapped nodes)
     log_path = smk.log[0] if len(smk.log) else None
-    sink = open(log_path, "w", encoding="utf-8", errors="backslashreplace") if log_path else contextlib.nullcontext(sys.stderr)  # noqa: SIM115
+    # backslashreplace: a stray name that is not UTF-8 is shown as \xNN, never a logging error
+    sink = (
+        open(log_path, "w", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
+        if log_path
+        else contextlib.nullcontext(sys.stderr)
+    )
     with sink as fh, contextlib.redirect_stdout(fh), contextlib.redirect_stderr(fh):
         logging.basicConfig(stream=fh, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True)
         log.info(malloc)
