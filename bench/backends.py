@@ -33,9 +33,10 @@ Each worker (--worker) does what a workflow batch job does for a file: loads the
 (load_transcriber, --threads CPU threads, timed), memory-maps the track's WAV
 (subvox.media.ffmpeg.open_pcm) and calls subvox.asr.transcribe.transcribe_audio with the
 options of config/config.yaml (beam 5, DecodeOptions/GuardOptions/LanguageOptions
-defaults, chunk_s 120). Before the timed call it transcribes the shortest clip (1.9 s) once, timed
-apart as "warm-up" (numba JIT of openai-whisper's word alignment, caches): a job pays that
-once per batch of files, not per file (--no-warmup times a cold first call instead).
+defaults, chunk_s 120). Before the timed call it transcribes the shortest clip (1.9 s)
+once, timed apart as "warm-up" (numba JIT of openai-whisper's word alignment, caches): a
+job pays that once per batch of files, not per file (--no-warmup times a cold first call
+instead).
 It prints one JSON line: load time, transcription wall and CPU time (getrusage user+sys,
 all threads), RTF = wall / audio duration, peak RSS and the hypothesis text. Peak RSS is
 the worker's VmHWM (imports and model included); ru_maxrss is recorded too but not used:

@@ -12,9 +12,9 @@ measures
     imports included, as `time python my_script.py` would show) and from the model load on;
   * the workflow: `snakemake --cores 2` on the same folder from scratch (planning, jobs,
     probing, subtitles, QA, summary included).
-The backend runs twice: with glibc's defaults (the bare backend) and
-with the malloc every workflow job gets (subvox.allocator: jemalloc when installed, else
-glibc with a 4 MiB mmap threshold; both keep memory flat on long files, see
+The backend runs twice: with glibc's defaults (the bare backend) and with the malloc every
+workflow job gets (subvox.workflow.allocator: jemalloc when installed, else glibc with a
+4 MiB mmap threshold; both keep memory flat on long files, see
 long_memory.py --variants memmap glibc). Prints all three and the workflow's ratio to each
 (targets: <= 1.25 for 20 clips of ~5 s, <= 1.10 on a 10-minute file, with tiny.en).
 """
@@ -103,7 +103,7 @@ def pure_inference(clips: list[Path], model: str, tmp: Path, env: dict[str, str]
     (seconds from model load to the last transcript, seconds of the whole process: the
     interpreter, imports and all).
 
-    ``env``: the environment the Snakefile gives every job (``subvox.allocator``: jemalloc
+    ``env``: the environment the Snakefile gives every job (``subvox.workflow.allocator``: jemalloc
     preloaded when installed, else glibc with a 4 MiB mmap threshold), the jobs' malloc; None:
     this process's environment with glibc's defaults, the bare backend.
     """
