@@ -23,6 +23,7 @@ import stat
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from subvox.errors import SubvoxError
 
@@ -153,16 +154,9 @@ def _walk(root: Path, follow_symlinks: bool) -> tuple[list[str], list[tuple[str,
     return sorted(found), sorted(odd)
 
 
-def discover_media(
-    input_dir: str | os.PathLike[str],
-    extensions: list[str],
-    include: list[str] | None = None,
-    exclude: list[str] | None = None,
-    follow_symlinks: bool = True,
-    output_dir: str | os.PathLike[str] | None = None,
-) -> list[MediaItem]:
+def discover_media(input_dir: str | os.PathLike[str], extensions: list[str], **options: Any) -> list[MediaItem]:
     """List media under ``input_dir`` in a stable order, with unique stems (see ``scan_media``)."""
-    return scan_media(input_dir, extensions, include, exclude, follow_symlinks, output_dir).items
+    return scan_media(input_dir, extensions, **options).items
 
 
 def scan_media(

@@ -42,12 +42,14 @@ def _digest(data: Any) -> str:
 
 @dataclass(frozen=True)
 class Fingerprints:
-    """Hashes of everything that shapes a transcript (``asr``), the subtitles (``subs``) and,
-    when re-voicing is on, the dub (``dub``; empty when off)."""
+    """Hashes of everything that shapes a transcript (``asr``), the speaker turns (``speakers``;
+    empty when diarization is off), the subtitles (``subs``) and, when re-voicing is on, the
+    dub (``dub``; empty when off)."""
 
     asr: str
     subs: str
     dub: str = ""
+    speakers: str = ""
 
     @property
     def plan(self) -> str:
@@ -59,23 +61,47 @@ def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fing
     """Fingerprints of the configuration sections that change outputs (not resources or paths)."""
     asr_conf = {k: v for k, v in config["asr"].items() if k not in ("download_root",)}
     asr = _digest({"subvox": __version__, "audio": config["audio"], "asr": asr_conf, "model": model_identity})
-    subs = _digest({"asr": asr, "subtitles": config["subtitles"]})
+    speakers = _speakers_digest(config)
+    subs = _digest({"asr": asr, "subtitles": config["subtitles"], **({"speakers": speakers} if speakers else {})})
     revoice = config.get("revoice", {})
     if not revoice.get("enabled"):
-        return Fingerprints(asr, subs)
-    speaker = config["speakers"][revoice["speaker"]]
-    dub = _digest({"subs": subs, "revoice": revoice, "speaker": speaker, "reference": _file_digest(speaker)})
-    return Fingerprints(asr, subs, dub)
+        return Fingerprints(asr, subs, speakers=speakers)
+    voices = [config["speakers"][k] for k in _voice_keys(config)]
+    dub = _digest(
+        {"subs": subs, "revoice": revoice, "speaker": voices[0] if len(voices) == 1 else voices,
+         "reference": [_file_digest(v) for v in voices] if len(voices) > 1 else _file_digest(voices[0])}
+    )  # fmt: skip
+    return Fingerprints(asr, subs, dub, speakers)
+
+
+def _voice_keys(config: dict[str, Any]) -> list[str]:
+    """The ``speakers`` entries a dub uses: one, or with ``per-speaker`` every one it may use."""
+    revoice = config["revoice"]
+    if revoice["speaker"] != "per-speaker":
+        return [revoice["speaker"]]
+    keys = [*revoice.get("voices", {}).values(), *revoice.get("default_voices", [])]
+    return sorted(set(keys))
+
+
+def _speakers_digest(config: dict[str, Any]) -> str:
+    """What shapes the speaker turns: audio, diarization options, enrolled clips' contents."""
+    conf = config.get("diarization", {})
+    if not conf.get("enabled"):
+        return ""
+    enrolled = {name: [_content_digest(c) for c in clips] for name, clips in sorted(conf.get("enroll", {}).items())}
+    return _digest({"subvox": __version__, "audio": config["audio"], "diarization": conf, "enrolled": enrolled})
 
 
 def _file_digest(speaker: dict[str, Any]) -> str | None:
     """Content hash of a speaker's reference clip: a re-recorded clip redoes the dubs,
     a copied or touched one does not."""
     ref = speaker.get("reference")
-    if not ref:
-        return None
+    return _content_digest(ref) if ref else None
+
+
+def _content_digest(path: str) -> str | None:
     try:
-        return sha256_file(ref)[:12]
+        return sha256_file(path)[:12]
     except OSError:
         return None
 
@@ -114,6 +140,7 @@ class Layout:
     formats: tuple[str, ...]
     translate: bool
     revoice: bool = False
+    diarize: bool = False
 
     @property
     def work(self) -> str:
@@ -123,6 +150,8 @@ class Layout:
         paths = {fmt: f"{self.out}/{stem}.{fmt}" for fmt in self.formats}
         if self.translate:
             paths.update(en_srt=f"{self.out}/{stem}.en.srt", en_vtt=f"{self.out}/{stem}.en.vtt")
+        if self.diarize:
+            paths["rttm"] = f"{self.out}/{stem}.rttm"
         return paths
 
     def probe(self, stem: str) -> str:
@@ -130,6 +159,10 @@ class Layout:
 
     def transcript(self, stem: str) -> str:
         return f"{self.work}/transcripts/{self.fingerprints.asr}/{stem}.json"
+
+    def speakers(self, stem: str) -> str:
+        """Speaker turns of the file (kept per diarization fingerprint, like transcripts)."""
+        return f"{self.work}/speakers/{self.fingerprints.speakers}/{stem}.json"
 
     def translation(self, stem: str) -> str:
         return f"{self.work}/transcripts/{self.fingerprints.asr}/{stem}.translation.json"
@@ -167,6 +200,7 @@ def layout_for(config: dict[str, Any]) -> Layout:
         tuple(config["subtitles"]["formats"]),
         config["asr"]["task"] == "translate",
         bool(config.get("revoice", {}).get("enabled")),
+        bool(config.get("diarization", {}).get("enabled")),
     )
 
 

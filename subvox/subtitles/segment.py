@@ -43,6 +43,7 @@ class Cue:
     end: float
     lines: list[str]
     flags: list[str] = field(default_factory=list)
+    speaker: str | None = None  # set when the file is diarized: one speaker per cue
 
     @property
     def text(self) -> str:
@@ -60,6 +61,8 @@ class Cue:
         d: dict[str, Any] = {"start": round(self.start, 3), "end": round(self.end, 3), "lines": self.lines}
         if self.flags:
             d["flags"] = self.flags
+        if self.speaker is not None:
+            d["speaker"] = self.speaker
         return d
 
 
@@ -99,6 +102,7 @@ class _W:
     start: float
     end: float
     text: str  # stripped
+    speaker: str | None = None
 
 
 def _words_from_segments(segments: list[dict[str, Any]]) -> tuple[list[_W], set[int]]:
@@ -110,7 +114,7 @@ def _words_from_segments(segments: list[dict[str, Any]]) -> tuple[list[_W], set[
             text = w["word"].strip()
             if text:
                 start = max(w["start"], words[-1].start if words else 0.0)
-                words.append(_W(start, max(w["end"], start), text))
+                words.append(_W(start, max(w["end"], start), text, w.get("speaker")))
         if words:
             seg_ends.add(len(words) - 1)
     return words, seg_ends
@@ -156,6 +160,8 @@ def segment_words(
             single = j == i + 1
             if not single and (len(text) > max_chars or words[j - 1].end - words[i].start > limits.max_duration):
                 break
+            if words[j - 1].speaker != words[i].speaker:
+                break  # a cue never spans two speakers
             lines = wrap_lines(text, limits.max_line_chars, limits.max_lines)
             if lines is None:
                 continue
@@ -170,9 +176,8 @@ def segment_words(
     cues = []
     for i, j in reversed(cuts):
         text = " ".join(w.text for w in words[i:j])
-        cues.append(
-            Cue(words[i].start, words[j - 1].end, wrap_lines(text, limits.max_line_chars, limits.max_lines) or [text])
-        )
+        lines = wrap_lines(text, limits.max_line_chars, limits.max_lines) or [text]
+        cues.append(Cue(words[i].start, words[j - 1].end, lines, speaker=words[i].speaker))
     return fit_timing(cues, limits, end_of_audio)
 
 
@@ -261,6 +266,7 @@ def untimed_cues(segments: list[dict[str, Any]], limits: CueLimits = CueLimits()
         for c in chunks:
             text = " ".join(c)
             dur = (seg["end"] - seg["start"]) * len(text) / total
-            cues.append(Cue(t, t + dur, wrap_lines(text, limits.max_line_chars, limits.max_lines) or [text]))
+            lines = wrap_lines(text, limits.max_line_chars, limits.max_lines) or [text]
+            cues.append(Cue(t, t + dur, lines, speaker=seg.get("speaker")))
             t += dur
     return fit_timing(cues, limits, max((s["end"] for s in segments), default=None))

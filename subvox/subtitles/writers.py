@@ -1,4 +1,10 @@
-"""Write subtitle cues as SRT (via pysrt), WebVTT, TXT and JSON, atomically."""
+"""Write subtitle cues as SRT (via pysrt), WebVTT, TXT and JSON, atomically.
+
+Diarized files carry speakers: WebVTT always as voice spans (``<v S1>``, which players and
+parsers read), SRT and TXT in the style of ``subtitles.speaker_labels``: ``none``; ``dash``
+(the broadcast convention: a cue whose speaker differs from the previous one starts with
+"- "); or ``name`` ("S1: " or the enrolled name, at each change of speaker).
+"""
 
 from __future__ import annotations
 
@@ -15,18 +21,41 @@ def _ms(t: float) -> int:
     return round(t * 1000)
 
 
-def write_srt(cues: list[Cue], path: str | os.PathLike[str]) -> None:
+LABEL_STYLES = ("none", "dash", "name")
+
+
+def _label(speaker: str | None, previous: str | None, style: str) -> str:
+    """The prefix a line gets for its speaker: only where the speaker changes."""
+    if speaker is None or speaker == previous or style == "none":
+        return ""
+    return "- " if style == "dash" else f"{speaker}: "
+
+
+def labelled_lines(cues: list[Cue], style: str = "none") -> list[list[str]]:
+    """Each cue's lines with its speaker label (``style``) on the first line."""
+    out, previous = [], None
+    for c in cues:
+        lines = list(c.lines)
+        prefix = _label(c.speaker, previous, style)
+        if prefix and lines:
+            lines[0] = prefix + lines[0]
+        previous = c.speaker if c.speaker is not None else previous
+        out.append(lines)
+    return out
+
+
+def write_srt(cues: list[Cue], path: str | os.PathLike[str], labels: str = "none") -> None:
     """SRT written by pysrt (UTF-8, LF), atomically."""
     import pysrt
 
     subs = pysrt.SubRipFile(eol="\n")
-    for i, c in enumerate(cues, 1):
+    for i, (c, lines) in enumerate(zip(cues, labelled_lines(cues, labels), strict=True), 1):
         subs.append(
             pysrt.SubRipItem(
                 index=i,
                 start=pysrt.SubRipTime(milliseconds=_ms(c.start)),
                 end=pysrt.SubRipTime(milliseconds=_ms(c.end)),
-                text=c.text,
+                text="\n".join(lines),
             )
         )
     with atomic_path(path) as tmp:
@@ -50,23 +79,31 @@ def vtt_text(cues: list[Cue]) -> str:
     out = ["WEBVTT", ""]
     for c in cues:
         out.append(f"{_vtt_time(c.start)} --> {_vtt_time(c.end)}")
-        out.extend(_vtt_escape(line) for line in c.lines)
+        lines = [_vtt_escape(line) for line in c.lines]
+        if c.speaker is not None and lines:  # a voice span runs to the end of the cue
+            lines[0] = f"<v {_vtt_escape(c.speaker)}>{lines[0]}"
+        out.extend(lines)
         out.append("")
     return "\n".join(out) + "\n" if cues else "WEBVTT\n"
 
 
-def txt_text(segments: list[dict[str, Any]]) -> str:
-    """Plain transcript, one segment per line."""
-    lines = [" ".join(s["text"].split()) for s in segments]
-    return "".join(line + "\n" for line in lines if line)
+def txt_text(segments: list[dict[str, Any]], labels: str = "none") -> str:
+    """Plain transcript, one segment per line (speaker labels as in SRT)."""
+    out, previous = [], None
+    for s in segments:
+        line = " ".join(s["text"].split())
+        if line:
+            out.append(_label(s.get("speaker"), previous, labels) + line + "\n")
+            previous = s.get("speaker", previous)
+    return "".join(out)
 
 
-def write_outputs(transcript: dict[str, Any], cues: list[Cue], paths: dict[str, str]) -> None:
+def write_outputs(transcript: dict[str, Any], cues: list[Cue], paths: dict[str, str], labels: str = "none") -> None:
     """Write every requested format; ``paths`` maps format name to output path."""
     writers = {
-        "srt": lambda p: write_srt(cues, p),
+        "srt": lambda p: write_srt(cues, p, labels),
         "vtt": lambda p: write_text(p, vtt_text(cues)),
-        "txt": lambda p: write_text(p, txt_text(transcript["segments"])),
+        "txt": lambda p: write_text(p, txt_text(transcript["segments"], labels)),
         "json": lambda p: write_json(p, {**transcript, "cues": [c.to_dict() for c in cues]}),
     }
     for fmt, path in paths.items():
