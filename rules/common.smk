@@ -12,6 +12,7 @@ from subvox.library.discover import WORK_DIRNAME, scan_media
 from subvox.library.failures import write_failed_tsv, write_skipped_tsv
 from subvox.models import store as subvox_models
 from subvox.revoice import profiles
+from subvox.revoice.cast import check_cast
 from subvox.subtitles.qa import write_summary
 from subvox.workflow import allocator
 
@@ -52,10 +53,12 @@ except SubvoxError as exc:
     raise WorkflowError(str(exc)) from None
 
 REVOICE = config["revoice"]["enabled"]
-SPEAKER = config["revoice"]["speaker"]
+VOICE_KEYS = layout.voice_keys(config["revoice"]) if REVOICE else []  # speakers entries the dub uses
 if REVOICE:
     try:  # an unknown speaker or voice fails here, listing what there is
-        profiles.check_speaker(*profiles.selected(config))
+        check_cast(config)
+        for _key in VOICE_KEYS:
+            profiles.check_speaker(*profiles.selected(config, _key))
     except SubvoxError as exc:
         raise WorkflowError(str(exc)) from None
 

@@ -29,7 +29,7 @@ rule speaker_profile:
 rule revoice:
     input:
         subtitles=f"{WORK}/batches/{{batch}}.json",
-        profile=f"{WORK}/speakers/{SPEAKER}.json",
+        profiles=expand(f"{WORK}/speakers/{{key}}.json", key=VOICE_KEYS),
         model=ASR_MODEL_PATH,
     output:
         temp(f"{WORK}/revoice_batches/{{batch}}.json"),
@@ -37,7 +37,7 @@ rule revoice:
         files=batch_items,
         layout=LAYOUT,
         model_name=ASR_MODEL_NAME,
-        speaker=config["speakers"].get(SPEAKER),
+        speakers={key: config["speakers"][key] for key in VOICE_KEYS},
     log:
         f"{WORK}/logs/revoice/{{batch}}.log",
     benchmark:

@@ -1,9 +1,9 @@
 """Rule speaker_profile: a speaker's JSON profile, built once and reused by every file."""
 
+from subvox.asr import ModelSpec
 from subvox.library.atomic import write_json
 from subvox.revoice.job import resolve_device
 from subvox.revoice.profiles import build
-from subvox.subtitles.job import ModelSpec
 from subvox.workflow.rulescript import log, run
 
 

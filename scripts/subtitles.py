@@ -1,8 +1,9 @@
 """Rule subtitles: a batch of files to subtitles with one loaded model (failed files are recorded)."""
 
+from subvox.asr import ModelSpec
 from subvox.library.atomic import write_json
-from subvox.library.layout import batch_results_path
-from subvox.subtitles.job import Item, ModelSpec, process_batch
+from subvox.library.layout import Item, batch_results_path
+from subvox.subtitles.job import process_batch
 from subvox.workflow.rulescript import run
 
 

@@ -34,6 +34,7 @@ from subvox.models.store import sha256_file
 
 # Containers whose dub is also muxed as an extra audio track (video stream copied untouched).
 VIDEO_CONTAINERS = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
+PER_SPEAKER = "per-speaker"  # revoice.speaker: a voice per diarized speaker
 
 
 def _digest(data: Any) -> str:
@@ -66,7 +67,7 @@ def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fing
     revoice = config.get("revoice", {})
     if not revoice.get("enabled"):
         return Fingerprints(asr, subs, speakers=speakers)
-    voices = [config["speakers"][k] for k in _voice_keys(config)]
+    voices = [config["speakers"][k] for k in voice_keys(revoice)]
     dub = _digest(
         {"subs": subs, "revoice": revoice, "speaker": voices[0] if len(voices) == 1 else voices,
          "reference": [_file_digest(v) for v in voices] if len(voices) > 1 else _file_digest(voices[0])}
@@ -74,13 +75,11 @@ def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fing
     return Fingerprints(asr, subs, dub, speakers)
 
 
-def _voice_keys(config: dict[str, Any]) -> list[str]:
-    """The ``speakers`` entries a dub uses: one, or with ``per-speaker`` every one it may use."""
-    revoice = config["revoice"]
-    if revoice["speaker"] != "per-speaker":
+def voice_keys(revoice: dict[str, Any]) -> list[str]:
+    """The ``speakers`` entries a dub may use (their profiles are built before any dub)."""
+    if revoice["speaker"] != PER_SPEAKER:
         return [revoice["speaker"]]
-    keys = [*revoice.get("voices", {}).values(), *revoice.get("default_voices", [])]
-    return sorted(set(keys))
+    return sorted({*revoice.get("voices", {}).values(), *revoice.get("default_voices", [])})
 
 
 def _speakers_digest(config: dict[str, Any]) -> str:
@@ -162,7 +161,7 @@ class Layout:
 
     def speakers(self, stem: str) -> str:
         """Speaker turns of the file (kept per diarization fingerprint, like transcripts)."""
-        return f"{self.work}/speakers/{self.fingerprints.speakers}/{stem}.json"
+        return f"{self.work}/diarization/{self.fingerprints.speakers}/{stem}.json"
 
     def translation(self, stem: str) -> str:
         return f"{self.work}/transcripts/{self.fingerprints.asr}/{stem}.translation.json"

@@ -21,7 +21,7 @@ import numpy as np
 from subvox.library.atomic import atomic_path, read_json, write_text
 from subvox.media.ffmpeg import decode_at
 
-MANIFEST_SCHEMA = Path(__file__).resolve().parent.parent / "config" / "schema" / "dataset.schema.yaml"
+MANIFEST_SCHEMA = Path(__file__).resolve().parents[2] / "config" / "schema" / "dataset.schema.yaml"
 
 
 def split_of(source: str, splits: dict[str, float]) -> str:

@@ -32,6 +32,7 @@ from subvox.library.layout import Item, Layout, dub_done, mark_dubbed, subs_done
 from subvox.media.ffmpeg import extract_audio, mux_audio_track, open_pcm
 from subvox.media.languages import iso639_2
 from subvox.revoice import timing
+from subvox.revoice.cast import cast
 from subvox.revoice.tts import Voice, load_voice
 from subvox.subtitles.job import load_cues
 from subvox.subtitles.segment import CueLimits
@@ -101,6 +102,11 @@ class Similarity:
             extract_audio(path, wav, 0, SIM_RATE, 1)
             self._clips[path] = self.embed(as_float(open_pcm(wav)[0]))
         return self._clips[path]
+
+    def between(self, dub: Any, source: Any, rate: int, spans: list[tuple[int, int]], max_s: float) -> float | None:
+        """Cosine similarity of the dub and the source over the same ``spans`` (samples at ``rate``)."""
+        dub_emb = self.embed(_speech_at(dub, rate, spans, max_s))
+        return self.cosine(dub_emb, self.embed(_speech_at(source, rate, spans, max_s)))
 
     @staticmethod
     def cosine(a: np.ndarray | None, b: np.ndarray | None) -> float | None:
@@ -186,10 +192,17 @@ def _roundtrip(model: ModelSpec, timeline: np.ndarray, rate: int, language: str,
 
 
 def revoice_one(
-    item: Item, layout: Layout, config: dict[str, Any], voice: VoiceSpec, asr: ModelSpec, sim: Similarity, tmpdir: str
+    item: Item,
+    layout: Layout,
+    config: dict[str, Any],
+    voices: dict[str, VoiceSpec],
+    asr: ModelSpec,
+    sim: Similarity,
+    tmpdir: str,
 ) -> dict[str, Any]:
-    """Dub one subtitled file; returns its QA record (also written to the dub's QA JSON)."""
-    revoice, speaker = config["revoice"], voice.speaker
+    """Dub one subtitled file, each cue in its speaker's voice; returns its QA record (also
+    written to the dub's QA JSON)."""
+    revoice = config["revoice"]
     translation = revoice["source"] == "translation" or (revoice["source"] == "auto" and layout.translate)
     if translation and not layout.translate:
         raise SubvoxError(f"{item.relpath}: revoice.source translation needs asr.task translate")
@@ -201,29 +214,32 @@ def revoice_one(
     rate, channels = stream.get("sample_rate") or 48000, stream.get("channels") or 1
     outputs = layout.dub_outputs(item.stem, item.media)
     opts = timing.FitOptions.from_config(revoice)
+    roles = cast([c.speaker for c in cues], revoice)
+    used = sorted(set(roles.values()))
     with tempfile.TemporaryDirectory(prefix="subvox-dub-", dir=tmpdir) as tmp:
         # the original at its own rate and channels: the dub's length, the duck mix, similarity
         extract_audio(item.media, os.path.join(tmp, "original.wav"), index, rate, channels)
         original, _ = open_pcm(os.path.join(tmp, "original.wav"), mono=False)
         n = dub_length(stream, original.shape[0], rate)
         timeline = np.memmap(os.path.join(tmp, "dub.f32"), dtype=np.float32, mode="w+", shape=(max(n, 1),))[:n]
-        placements, spans = [], []
+        placements, spans, speaker_spans = [], [], {}
         t0 = time.perf_counter()
         for i, cue in enumerate(cues):
             text = _spoken_text(cue)
             if not text:
                 continue
-            spoken = voice.get().synthesize(text)
-            spoken = timing.trim_silence(spoken, voice.get().sample_rate, revoice["trim_db"])
+            voice = voices[roles[cue.speaker]].get()
+            spoken = timing.trim_silence(voice.synthesize(text), voice.sample_rate, revoice["trim_db"])
             if spoken.size == 0:
                 continue
-            spoken = timing.resample(timing.normalise_peak(spoken, revoice["peak_db"]), voice.get().sample_rate, rate)
+            spoken = timing.resample(timing.normalise_peak(spoken, revoice["peak_db"]), voice.sample_rate, rate)
             limit = cues[i + 1].start if i + 1 < len(cues) else n / rate
             fitted, placement = timing.fit_cue(spoken, rate, i, cue.start, cue.end, limit, opts)
             start = round(cue.start * rate)
             timing.add_at(timeline, start, fitted)
             placements.append(placement)
             spans.append((start, start + fitted.size))
+            speaker_spans.setdefault(cue.speaker, []).append(spans[-1])
             if placement.overflow > 0.01:
                 log.warning(
                     "%s: cue %d (%.2f s) overflows by %.2f s", item.relpath, i + 1, cue.start, placement.overflow
@@ -231,14 +247,14 @@ def revoice_one(
         synth_s = time.perf_counter() - t0
         out_channels = write_mix(outputs["wav"], timeline, original, rate, spans, revoice)
         if "video" in outputs:
-            title = revoice["title"] or f"subvox dub ({voice.profile['name']})"
+            title = revoice["title"] or f"subvox dub ({', '.join(voices[k].profile['name'] for k in used)})"
             codec = revoice["audio_codec"] or CODECS.get(os.path.splitext(item.media)[1].lower(), "aac")
             tag = iso639_2(revoice["language"] or language)
             mux_audio_track(item.media, outputs["wav"], outputs["video"], codec, tag, title)
         qa: dict[str, Any] = {
             "source": item.relpath,
-            "speaker": voice.profile["name"],
-            "engine": speaker["engine"],
+            "speaker": ", ".join(voices[k].profile["name"] for k in used),
+            "engine": ", ".join(sorted({voices[k].speaker["engine"] for k in used})),
             "language": language,
             "mix": revoice["mix"],
             "sample_rate": rate,
@@ -254,14 +270,21 @@ def revoice_one(
             heard = _roundtrip(asr, timeline, rate, language, config, tmp)
             qa["roundtrip_text"] = heard
             qa["roundtrip_wer"] = round(wer(reference_text, heard, language), 4)
+        if layout.diarize:
+            qa["cast"] = {str(s): voices[k].profile["name"] for s, k in roles.items()}
         if revoice["qa"]["similarity"] and spans:
             max_s = revoice["qa"]["similarity_max_s"]
-            dub_emb = sim.embed(_speech_at(timeline, rate, spans, max_s))
             source = _MonoView(original)
-            qa["similarity_to_source"] = sim.cosine(dub_emb, sim.embed(_speech_at(source, rate, spans, max_s)))
-            ref = voice.speaker.get("reference")
-            if ref:
-                qa["similarity_to_reference"] = sim.cosine(dub_emb, sim.embed_clip(ref, tmp))
+            qa["similarity_to_source"] = sim.between(timeline, source, rate, spans, max_s)
+            if layout.diarize:  # each speaker's dub against that speaker's own speech
+                qa["similarity_per_speaker"] = {
+                    str(s): sim.between(timeline, source, rate, part, max_s)
+                    for s, part in sorted(speaker_spans.items(), key=lambda kv: str(kv[0]))
+                }
+            refs = {voices[k].speaker.get("reference") for k in used} - {None}
+            if len(refs) == 1:
+                dub_emb = sim.embed(_speech_at(timeline, rate, spans, max_s))
+                qa["similarity_to_reference"] = sim.cosine(dub_emb, sim.embed_clip(refs.pop(), tmp))
     write_json(layout.dub_qa(item.stem), qa)
     mark_dubbed(layout, item.stem, item.media)
     clear_failure(layout.out, item.stem)
@@ -279,7 +302,12 @@ class _MonoView:
 
 
 def revoice_batch(
-    items: list[Item], layout: Layout, config: dict[str, Any], voice: VoiceSpec, asr: ModelSpec, tmpdir: str | None
+    items: list[Item],
+    layout: Layout,
+    config: dict[str, Any],
+    voices: dict[str, VoiceSpec],
+    asr: ModelSpec,
+    tmpdir: str | None,
 ) -> list[dict[str, Any]]:
     """Dub every subtitled file of a batch that has no current dub; failures stay per file."""
     tmpdir = tmpdir or tempfile.gettempdir()
@@ -292,7 +320,7 @@ def revoice_batch(
             continue
         try:
             t0 = time.perf_counter()
-            qa = revoice_one(item, layout, config, voice, asr, sim, tmpdir)
+            qa = revoice_one(item, layout, config, voices, asr, sim, tmpdir)
         except Exception as exc:  # one file must never cost the others their results
             results.append(report_failure(layout, item, "revoice", exc))
             continue

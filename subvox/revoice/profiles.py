@@ -28,9 +28,9 @@ REFERENCE_RATE = 24000  # the OuteTTS codecs' rate; other engines do not clone
 REFERENCE_LIMITS_S = (3.0, 20.0)  # refused outside; 10-15 s is what cloning wants
 
 
-def selected(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """(name, settings) of the speaker re-voicing uses."""
-    name = config["revoice"]["speaker"]
+def selected(config: dict[str, Any], name: str | None = None) -> tuple[str, dict[str, Any]]:
+    """(name, settings) of the speaker re-voicing uses (or of ``name``, one of a per-speaker cast)."""
+    name = name or config["revoice"]["speaker"]
     speakers = config["speakers"]
     if name not in speakers:
         raise SubvoxError(f"revoice.speaker {name!r} is not in speakers (defined: {', '.join(sorted(speakers))})")
