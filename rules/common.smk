@@ -89,6 +89,11 @@ def batch_items(wildcards):
     return [(s, os.path.join(INPUT, MEDIA[s]), NAMES[s]) for s in BATCHES[wildcards.batch]]
 
 
+def speaker_turns(wildcards):
+    """The batch's diarization job, when diarization is on (its turns shape the subtitles)."""
+    return [layout.speakers_marker(LAYOUT, wildcards.batch)] if LAYOUT.diarize else []
+
+
 def final_markers():
     """The default target: every requested batch, through its last stage."""
     stage = "revoice_batches" if REVOICE else "batches"

@@ -9,6 +9,7 @@ rule subtitles:
         # media paths travel in params (a "{" in a file name must not look like a wildcard);
         # whether a file needs work is decided by subvox's own bookkeeping, not by mtimes here
         model=ASR_MODEL_PATH,
+        speakers=speaker_turns,
     output:
         temp(f"{WORK}/batches/{{batch}}.json"),
     params:

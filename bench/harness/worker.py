@@ -129,7 +129,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         transcribe_audio(model, open_pcm(spec["warmup_wav"])[0], decode, guards, languages, chunk_s=asr["chunk_s"])
         warmup_s = time.perf_counter() - t0
 
-    audio, rate = open_pcm(spec["wav"])  # the workflow's path (subvox.subtitles.job.prepare_one)
+    audio, rate = open_pcm(spec["wav"])  # the workflow's path (subvox.media.prepare.prepare_one)
     assert rate == SAMPLE_RATE, rate
     if spec.get("audio_mode") == "pread":  # diagnostic: same samples, read per slice, no map
         audio = PreadPcm(spec["wav"], audio.offset, len(audio))

@@ -38,6 +38,15 @@ def record_failure(output_dir: str | os.PathLike[str], stem: str, source: str, s
     write_json(marker_path(output_dir, stem), {"input": source, "stage": stage, "reason": reason})
 
 
+def failure_reason(output_dir: str | os.PathLike[str], stem: str) -> str | None:
+    """The recorded reason of a file's last failure ("stage: reason"), if any."""
+    path = marker_path(output_dir, stem)
+    if not path.is_file():
+        return None
+    record = read_json(path)
+    return f"{record['stage']}: {record['reason']}"
+
+
 def clear_failure(output_dir: str | os.PathLike[str], stem: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         marker_path(output_dir, stem).unlink()

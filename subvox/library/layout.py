@@ -63,10 +63,14 @@ def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fing
     asr_conf = {k: v for k, v in config["asr"].items() if k not in ("download_root",)}
     asr = _digest({"subvox": __version__, "audio": config["audio"], "asr": asr_conf, "model": model_identity})
     speakers = _speakers_digest(config)
-    subs = _digest({"asr": asr, "subtitles": config["subtitles"], **({"speakers": speakers} if speakers else {})})
+    # options that shape nothing while their stage is off stay out, so adding them changed no fingerprint
+    subtitles = {k: v for k, v in config["subtitles"].items() if speakers or k != "speaker_labels"}
+    subs = _digest({"asr": asr, "subtitles": subtitles, **({"speakers": speakers} if speakers else {})})
     revoice = config.get("revoice", {})
     if not revoice.get("enabled"):
         return Fingerprints(asr, subs, speakers=speakers)
+    if revoice["speaker"] != PER_SPEAKER:
+        revoice = {k: v for k, v in revoice.items() if k not in ("voices", "default_voices")}
     voices = [config["speakers"][k] for k in voice_keys(revoice)]
     dub = _digest(
         {"subs": subs, "revoice": revoice, "speaker": voices[0] if len(voices) == 1 else voices,
@@ -283,6 +287,11 @@ def batch_marker(layout: Layout, batch: str) -> str:
     return f"{layout.work}/batches/{batch}.json"
 
 
+def speakers_marker(layout: Layout, batch: str) -> str:
+    """The diarization job's declared output for a batch."""
+    return f"{layout.work}/speaker_batches/{batch}.json"
+
+
 def revoice_marker(layout: Layout, batch: str) -> str:
     """The re-voicing job's declared output for a batch."""
     return f"{layout.work}/revoice_batches/{batch}.json"
@@ -290,7 +299,7 @@ def revoice_marker(layout: Layout, batch: str) -> str:
 
 def forget_batch(layout: Layout, batch: str) -> None:
     """Remove the batch markers left by an earlier run, so that the batch runs again."""
-    for path in (batch_marker(layout, batch), revoice_marker(layout, batch)):
+    for path in (batch_marker(layout, batch), revoice_marker(layout, batch), speakers_marker(layout, batch)):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
 

@@ -20,14 +20,14 @@ from subvox.asr.guards import GuardOptions
 from subvox.asr.transcribe import LanguageOptions, regions_of, transcribe_audio
 from subvox.errors import SubvoxError
 from subvox.library.atomic import read_json, write_json
-from subvox.library.failures import clear_failure, report_failure
+from subvox.library.failures import clear_failure, failure_reason, report_failure
 from subvox.library.layout import Item, Layout, made_from, mark_done, stamp, subs_done
-from subvox.media.ffmpeg import choose_audio_stream, extract_audio, open_pcm, probe
-from subvox.models.store import sha256_file
+from subvox.media.prepare import prepare_one
 from subvox.reports.provenance import model_provenance, software
+from subvox.speakers.assign import label_transcript
 from subvox.subtitles.qa import file_qa
 from subvox.subtitles.segment import Cue, CueLimits, segment_words
-from subvox.subtitles.writers import write_outputs, write_sidecar
+from subvox.subtitles.writers import rttm_id, write_outputs, write_sidecar
 
 log = logging.getLogger("subvox")
 
@@ -37,23 +37,6 @@ def _cached(item: Item, layout: Layout) -> bool:
     return made_from(layout.transcript(item.stem), item.media) and (
         not layout.translate or made_from(layout.translation(item.stem), item.media)
     )
-
-
-def prepare_one(item: Item, layout: Layout, audio_conf: dict[str, Any], tmpdir: str) -> Any:
-    """Probe the media (JSON kept) and decode the chosen audio stream at the model's rate."""
-    info = probe(item.media)
-    info["source"] = item.relpath
-    info["sha256"] = sha256_file(item.media)
-    index = choose_audio_stream(item.media, info, audio_conf["stream"], audio_conf["prefer_languages"])
-    with tempfile.TemporaryDirectory(prefix="subvox-", dir=tmpdir) as tmp:
-        wav = Path(tmp) / "audio.wav"
-        extracted = extract_audio(item.media, wav, index, audio_conf["sample_rate"], audio_conf["channels"])
-        # a memory map stays readable after the temporary file is removed (Linux keeps the
-        # pages until the map is dropped), so long recordings are never held in RAM whole
-        audio, _ = open_pcm(wav)
-    info["extracted"] = {"audio_stream": index, **extracted}
-    write_json(layout.probe(item.stem), info)
-    return audio
 
 
 def transcribe_one(item: Item, audio: Any, layout: Layout, asr: dict[str, Any], model: ModelSpec) -> float:
@@ -95,30 +78,49 @@ def load_cues(layout: Layout, stem: str, limits: CueLimits, translation: bool = 
     """The subtitle cues of a transcribed file (or of its English translation) and the
     transcript they come from: the one segmentation that subtitles and dubs share."""
     transcript = read_json(layout.translation(stem) if translation else layout.transcript(stem))
+    if layout.diarize:  # who speaks: every word, segment and cue gets its speaker
+        speakers = read_json(layout.speakers(stem))
+        label_transcript(transcript, speakers["turns"])
+        transcript["speakers"] = {k: speakers[k] for k in ("engine", "turns", "speakers", "notes")}
     return segment_words(transcript["segments"], limits, transcript["duration"]), transcript
+
+
+def _check_turns(item: Item, layout: Layout) -> None:
+    """A diarized file needs its current turns; say why they are missing."""
+    if not layout.diarize or made_from(layout.speakers(item.stem), item.media):
+        return
+    why = failure_reason(layout.out, item.stem)
+    raise SubvoxError(f"{item.relpath}: no speaker turns ({why or 'the diarize job did not run'})")
 
 
 def subtitle_one(item: Item, layout: Layout, config: dict[str, Any]) -> dict[str, Any]:
     """Cues, subtitle files, QA and done-marker for one transcribed file."""
     conf = config["subtitles"]
-    limits = CueLimits.from_config(conf)
+    limits, labels = CueLimits.from_config(conf), conf.get("speaker_labels", "dash")
+    _check_turns(item, layout)
     cues, transcript = load_cues(layout, item.stem, limits)
     transcript["source"] = read_json(layout.probe(item.stem))
     reference_path = Path(item.media).with_suffix(".txt")
     reference = reference_path.read_text(encoding="utf-8", errors="replace") if reference_path.is_file() else None
     qa = file_qa(transcript, cues, limits, reference)
+    if layout.diarize:
+        qa["speakers"] = len(transcript["speakers"]["speakers"])
+        qa["notes"] = [*qa["notes"], *transcript["speakers"]["notes"]]
     if conf["sidecar"]["enabled"]:
         try:
-            qa["sidecar"] = write_sidecar(cues, item.media, transcript["language"], conf["sidecar"]["overwrite"])
+            qa["sidecar"] = write_sidecar(
+                cues, item.media, transcript["language"], conf["sidecar"]["overwrite"], labels
+            )
         except OSError as exc:  # e.g. a read-only media folder: the subtitles in OUTPUT still count
             qa["sidecar"] = f"not written ({exc.strerror})"
     outputs = layout.outputs(item.stem)
     if layout.translate:
         en_cues, translation = load_cues(layout, item.stem, limits, translation=True)
-        write_outputs(translation, en_cues, {"srt": outputs.pop("en_srt"), "vtt": outputs.pop("en_vtt")})
+        en_paths = {"srt": outputs.pop("en_srt"), "vtt": outputs.pop("en_vtt")}
+        write_outputs(translation, en_cues, en_paths, labels)
         qa["translation_cues"] = len(en_cues)
     transcript["qa"] = qa
-    write_outputs(transcript, cues, outputs)
+    write_outputs(transcript, cues, outputs, labels, rttm_id(item.stem))
     write_json(layout.qa(item.stem), {"source": item.relpath, **qa})
     mark_done(layout, item.stem, item.media)
     clear_failure(layout.out, item.stem)

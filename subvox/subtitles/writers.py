@@ -2,7 +2,7 @@
 
 Diarized files carry speakers: WebVTT always as voice spans (``<v S1>``, which players and
 parsers read), SRT and TXT in the style of ``subtitles.speaker_labels``: ``none``; ``dash``
-(the broadcast convention: a cue whose speaker differs from the previous one starts with
+(the broadcast convention: a cue whose speaker differs from the previous cue's starts with
 "- "); or ``name`` ("S1: " or the enrolled name, at each change of speaker).
 """
 
@@ -28,7 +28,9 @@ def _label(speaker: str | None, previous: str | None, style: str) -> str:
     """The prefix a line gets for its speaker: only where the speaker changes."""
     if speaker is None or speaker == previous or style == "none":
         return ""
-    return "- " if style == "dash" else f"{speaker}: "
+    if style == "dash":
+        return "" if previous is None else "- "  # a dash marks a change: not the first speaker
+    return f"{speaker}: "
 
 
 def labelled_lines(cues: list[Cue], style: str = "none") -> list[list[str]]:
@@ -98,9 +100,26 @@ def txt_text(segments: list[dict[str, Any]], labels: str = "none") -> str:
     return "".join(out)
 
 
-def write_outputs(transcript: dict[str, Any], cues: list[Cue], paths: dict[str, str], labels: str = "none") -> None:
+def rttm_id(stem: str) -> str:
+    """The RTTM file id of an output stem: its last part, whitespace replaced (RTTM fields are tokens)."""
+    return "_".join(stem.rsplit("/", 1)[-1].split()) or "_"
+
+
+def rttm_text(transcript: dict[str, Any], file_id: str) -> str:
+    """The file's speaker turns as RTTM (empty for a file without speech)."""
+    from subvox.speakers.base import Turn
+    from subvox.speakers.rttm import format_rttm
+
+    turns = [Turn(t["start"], t["end"], t["speaker"]) for t in transcript["speakers"]["turns"]]
+    return format_rttm(turns, file_id)
+
+
+def write_outputs(
+    transcript: dict[str, Any], cues: list[Cue], paths: dict[str, str], labels: str = "none", file_id: str = "_"
+) -> None:
     """Write every requested format; ``paths`` maps format name to output path."""
     writers = {
+        "rttm": lambda p: write_text(p, rttm_text(transcript, file_id)),
         "srt": lambda p: write_srt(cues, p, labels),
         "vtt": lambda p: write_text(p, vtt_text(cues)),
         "txt": lambda p: write_text(p, txt_text(transcript["segments"], labels)),
@@ -110,7 +129,9 @@ def write_outputs(transcript: dict[str, Any], cues: list[Cue], paths: dict[str, 
         writers[fmt](path)
 
 
-def write_sidecar(cues: list[Cue], media: str | os.PathLike[str], language: str, overwrite: bool = False) -> str:
+def write_sidecar(
+    cues: list[Cue], media: str | os.PathLike[str], language: str, overwrite: bool = False, labels: str = "none"
+) -> str:
     """Write ``<media stem>.<lang>.srt`` beside the media file (Plex/Jellyfin naming).
 
     An existing subtitle there is kept unless ``overwrite``; returns what happened.
@@ -120,5 +141,5 @@ def write_sidecar(cues: list[Cue], media: str | os.PathLike[str], language: str,
     shown = display_name(target.name)  # the name as valid UTF-8, for the JSON
     if target.exists() and not overwrite:
         return f"kept existing {shown}"
-    write_srt(cues, target)
+    write_srt(cues, target, labels)
     return f"wrote {shown}"

@@ -1,0 +1,33 @@
+"""One library file made ready for the models: probed (JSON kept) and decoded to 16-kHz PCM.
+
+Shared by every stage that listens to the audio (transcription, diarization), so each
+decodes the same stream the same way.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from subvox.library.atomic import write_json
+from subvox.library.layout import Item, Layout
+from subvox.media.ffmpeg import choose_audio_stream, extract_audio, open_pcm, probe
+from subvox.models.store import sha256_file
+
+
+def prepare_one(item: Item, layout: Layout, audio_conf: dict[str, Any], tmpdir: str) -> Any:
+    """Probe the media (JSON kept) and decode the chosen audio stream at the model's rate."""
+    info = probe(item.media)
+    info["source"] = item.relpath
+    info["sha256"] = sha256_file(item.media)
+    index = choose_audio_stream(item.media, info, audio_conf["stream"], audio_conf["prefer_languages"])
+    with tempfile.TemporaryDirectory(prefix="subvox-", dir=tmpdir) as tmp:
+        wav = Path(tmp) / "audio.wav"
+        extracted = extract_audio(item.media, wav, index, audio_conf["sample_rate"], audio_conf["channels"])
+        # a memory map stays readable after the temporary file is removed (Linux keeps the
+        # pages until the map is dropped), so long recordings are never held in RAM whole
+        audio, _ = open_pcm(wav)
+    info["extracted"] = {"audio_stream": index, **extracted}
+    write_json(layout.probe(item.stem), info)
+    return audio
