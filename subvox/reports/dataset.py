@@ -64,10 +64,19 @@ def _cue_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
                     (s["no_speech_prob"] for s in overlapping if s["no_speech_prob"] is not None), default=None
                 ),
                 "flags": cue.get("flags", []),
-                "speaker": None,
+                "speaker": _library_speaker(data, cue.get("speaker")),
             }
         )
     return rows
+
+
+def _library_speaker(data: dict[str, Any], speaker: str | None) -> str | None:
+    """A speaker id unique across the library: an enrolled name as it is (the same voice in every
+    file), an anonymous ``S1`` prefixed by its source file. None when the file is not diarized."""
+    if speaker is None:
+        return None
+    enrolled = data.get("speakers", {}).get("speakers", {}).get(speaker, {}).get("enrolled")
+    return speaker if enrolled else f"{data['source']['source']}#{speaker}"
 
 
 def keep(row: dict[str, Any], conf: dict[str, Any]) -> bool:

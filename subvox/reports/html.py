@@ -17,6 +17,8 @@ import numpy as np
 from subvox.library.atomic import read_json, write_text
 from subvox.media.ffmpeg import decode_at
 
+SPEAKER_COLOURS = ("#e07a5f", "#3d405b", "#81b29a", "#f2cc8f", "#9c6644", "#6d597a", "#b56576", "#355070")
+
 
 def _png(fig: Any) -> str:
     import matplotlib.pyplot as plt
@@ -33,6 +35,7 @@ def waveform_plot(samples: np.ndarray, rate: int, cues: list[dict[str, Any]], ti
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
     duration = len(samples) / rate if len(samples) else 0.0
     bins = max(1, min(2000, len(samples)))
@@ -41,8 +44,15 @@ def waveform_plot(samples: np.ndarray, rate: int, cues: list[dict[str, Any]], ti
     t = np.linspace(0, duration, len(env))
     fig, ax = plt.subplots(figsize=(10, 1.8))
     ax.fill_between(t, -env, env, color="#4a6fa5", linewidth=0)
+    speakers = sorted({c["speaker"] for c in cues if c.get("speaker")})
     for k, cue in enumerate(cues):
-        ax.axvspan(cue["start"], cue["end"], ymin=0.0, ymax=0.12, color="#e07a5f" if k % 2 else "#f2cc8f")
+        colour = "#e07a5f" if k % 2 else "#f2cc8f"
+        if cue.get("speaker"):  # diarized: one colour per speaker
+            colour = SPEAKER_COLOURS[speakers.index(cue["speaker"]) % len(SPEAKER_COLOURS)]
+        ax.axvspan(cue["start"], cue["end"], ymin=0.0, ymax=0.12, color=colour)
+    if speakers:
+        handles = [Patch(color=SPEAKER_COLOURS[i % len(SPEAKER_COLOURS)], label=s) for i, s in enumerate(speakers)]
+        ax.legend(handles=handles, loc="upper right", fontsize=7, ncol=min(len(speakers), 6), frameon=False)
     ax.set_xlim(0, max(duration, 1e-3))
     ax.set_ylim(-1, 1)
     ax.set_yticks([])
