@@ -8,16 +8,19 @@ complete files and a rerun picks up exactly what is missing.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import tempfile
 import time
+from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from subvox.asr import DecodeOptions, ModelSpec
+from subvox.asr import DecodeOptions, ModelSpec, Transcript
 from subvox.asr.guards import GuardOptions
-from subvox.asr.transcribe import LanguageOptions, regions_of, transcribe_audio
+from subvox.asr.transcribe import FileRequest, LanguageOptions, transcribe_files
 from subvox.errors import SubvoxError
 from subvox.library.atomic import read_json, write_json
 from subvox.library.failures import clear_failure, failure_reason, report_failure
@@ -30,6 +33,7 @@ from subvox.subtitles.segment import Cue, CueLimits, segment_words
 from subvox.subtitles.writers import rttm_id, write_outputs, write_sidecar
 
 log = logging.getLogger("subvox")
+LONG_FILE_S = 120.0  # a file longer than this fills decode batches with its own pieces
 
 
 def _cached(item: Item, layout: Layout) -> bool:
@@ -39,30 +43,23 @@ def _cached(item: Item, layout: Layout) -> bool:
     )
 
 
-def transcribe_one(item: Item, audio: Any, layout: Layout, asr: dict[str, Any], model: ModelSpec) -> float:
-    """Transcribe (and, if configured, translate) one file; returns its duration in seconds."""
+def asr_request(item: Item, audio: Any, layout: Layout, asr: dict[str, Any], model: ModelSpec) -> FileRequest:
+    """What to transcribe (and, if configured, translate) for one file, for ``transcribe_files``."""
     asr_model = model.get()
     decode = dataclasses.replace(DecodeOptions.from_config(asr), task="transcribe")
     guards, languages = GuardOptions.from_config(asr), LanguageOptions.from_config(asr)
     if layout.translate and not asr_model.multilingual:
-        raise SubvoxError(f"{item.relpath}: task translate needs a multilingual model; {model.name} is English-only")
-    try:
-        transcript = transcribe_audio(asr_model, audio, decode, guards, languages, chunk_s=asr["chunk_s"])
-        if layout.translate:
-            if not asr_model.multilingual:
-                raise SubvoxError(f"task translate needs a multilingual model; {model.name} is English-only")
-            translation = transcribe_audio(
-                asr_model,
-                audio,
-                dataclasses.replace(decode, task="translate"),
-                guards,
-                languages,
-                regions=regions_of(transcript),
-            )
-            write_json(layout.translation(item.stem), translation.to_dict())
-            stamp(layout.translation(item.stem), item.media)
-    except SubvoxError as exc:
-        raise SubvoxError(f"{item.relpath}: {exc}") from exc
+        raise SubvoxError(f"task translate needs a multilingual model; {model.name} is English-only")
+    then = dataclasses.replace(decode, task="translate") if layout.translate else None
+    return FileRequest(item, audio, decode, guards, languages, asr["chunk_s"], then=then)
+
+
+def save_transcripts(item: Item, layout: Layout, model: ModelSpec, transcripts: list[Transcript]) -> float:
+    """Write a file's transcript (and translation); returns its duration in seconds."""
+    transcript, *translation = transcripts
+    if translation:
+        write_json(layout.translation(item.stem), translation[0].to_dict())
+        stamp(layout.translation(item.stem), item.media)
     record = transcript.to_dict()
     record["provenance"] = {
         "model": model_provenance(model.path, model.name, model.backend),
@@ -120,6 +117,12 @@ def subtitle_one(item: Item, layout: Layout, config: dict[str, Any]) -> dict[str
         write_outputs(translation, en_cues, en_paths, labels)
         qa["translation_cues"] = len(en_cues)
     transcript["qa"] = qa
+    # the transcript may be older than these subtitles (only subtitle options changed): say what made them
+    fingerprints = transcript.get("provenance", {}).get("fingerprints")
+    if fingerprints is not None:
+        fingerprints["subtitles"] = layout.fingerprints.subs
+        if layout.diarize:
+            fingerprints["speakers"] = layout.fingerprints.speakers
     write_outputs(transcript, cues, outputs, labels, rttm_id(item.stem))
     write_json(layout.qa(item.stem), {"source": item.relpath, **qa})
     mark_done(layout, item.stem, item.media)
@@ -138,59 +141,84 @@ def process_batch(
     """Subtitle every pending file of a batch; each file is isolated from the others' failures.
 
     Files already done are skipped; a current transcript is reused (subtitle settings
-    changed); otherwise the file is probed and decoded (the next file is decoded in the
-    background while this one is transcribed), transcribed, and its subtitles written.
+    changed); otherwise the file is probed and decoded (up to ``asr.batch_size`` files ahead,
+    in the background), transcribed with its pieces sharing decode batches with other
+    files' (subvox.asr.batched), and its subtitles written as soon as its last piece is back.
     """
     tmpdir = tmpdir or tempfile.gettempdir()
     todo = [i for i in items if not subs_done(layout, i.stem, i.media)]
     needs_asr = [i for i in todo if not _cached(i, layout)]
     results = [{"source": i.relpath, "status": "skipped"} for i in items if i not in todo]
+    stage: dict[Item, str] = {}
+    count = iter(range(1, len(todo) + 1))
+
+    def subtitles(item: Item, result: dict[str, Any]) -> None:
+        try:
+            stage[item] = "subtitles"
+            result = {**result, **subtitle_one(item, layout, config)}
+        except Exception as exc:  # one file must never cost the others their results
+            results.append(report_failure(layout, item, stage[item], exc))
+            return
+        rtf = (
+            f", RTF {result['transcribe_s'] / max(result['audio_s'], 1e-9):.3f}"
+            if "transcribe_s" in result
+            else " (transcript reused)"
+        )
+        log.info("[%d/%d] %s: %s cues%s", next(count), len(todo), item.relpath, result["cues"], rtf)
+        results.append(result)
+
+    for item in todo:
+        if item not in needs_asr:
+            subtitles(item, {"source": item.relpath, "status": "cached"})
+    if not needs_asr:
+        return sorted(results, key=lambda r: r["source"])
+    try:
+        asr_model = model.get()
+    except Exception as exc:
+        results.extend(report_failure(layout, item, "transcribe", exc) for item in needs_asr)
+        return sorted(results, key=lambda r: r["source"])
+    batch_size = DecodeOptions.from_config(config["asr"]).batch_size
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare") as pool:
+        ahead = iter(needs_asr)  # probed and extracted in the background, ahead of the decoding
+        prepared: deque[Any] = deque()
+        prepare_s: dict[Item, float] = {}
 
-        def prefetch(i: int) -> None:
-            if i < len(needs_asr):
-                prepared[needs_asr[i]] = pool.submit(_timed, prepare_one, needs_asr[i], layout, config["audio"], tmpdir)
+        def top_up(depth: int) -> None:
+            for i in itertools.islice(ahead, max(0, depth - len(prepared))):
+                prepared.append(pool.submit(_timed, prepare_one, i, layout, config["audio"], tmpdir))
 
-        prepared: dict[Item, Any] = {}
-        prefetch(0)
-        for k, item in enumerate(todo, 1):
-            result: dict[str, Any] = {"source": item.relpath, "status": "cached"}
-            stage = "prepare_audio"
+        def requests() -> Iterator[FileRequest]:
+            top_up(2)
+            for item in needs_asr:
+                stage[item] = "prepare_audio"
+                try:
+                    audio, prepare_s[item] = prepared.popleft().result()
+                    # short files share batches: keep a batch of them ready; a long one fills
+                    # batches alone, so only the next is extracted (its temporary space is held)
+                    top_up(2 if len(audio) > LONG_FILE_S * 16000 else batch_size + 1)
+                    stage[item] = "transcribe"
+                    request = asr_request(item, audio, layout, config["asr"], model)
+                except Exception as exc:
+                    top_up(2)
+                    request = FileRequest(item, error=exc)
+                yield request
+
+        for done in transcribe_files(asr_model, requests(), batch_size):
+            item = done.key
             try:
-                if item in prepared:
-                    future = prepared.pop(item)
-                    prefetch(needs_asr.index(item) + 1)
-                    audio, prepare_s = future.result()
-                    stage = "transcribe"
-                    t1 = time.perf_counter()
-                    duration = transcribe_one(item, audio, layout, config["asr"], model)
-                    del audio
-                    t2 = time.perf_counter()
-                    write_json(
-                        layout.timing(item.stem),
-                        {
-                            "audio_s": round(duration, 3),
-                            "prepare_s": round(prepare_s, 3),
-                            "transcribe_s": round(t2 - t1, 3),
-                        },
-                    )
-                    result = {
-                        "source": item.relpath,
-                        "status": "transcribed",
-                        "audio_s": round(duration, 3),
-                        "prepare_s": round(prepare_s, 3),
-                        "transcribe_s": round(t2 - t1, 3),
-                    }
-                stage = "subtitles"
-                result = {**result, **subtitle_one(item, layout, config)}
-            except Exception as exc:  # one file must never cost the others their results
-                results.append(report_failure(layout, item, stage, exc))
+                if isinstance(done.error, SubvoxError) and stage[item] == "transcribe":
+                    raise SubvoxError(f"{item.relpath}: {done.error}") from done.error
+                if done.error is not None:
+                    raise done.error
+                duration = save_transcripts(item, layout, model, done.transcripts)
+                timing = {
+                    "audio_s": round(duration, 3),
+                    "prepare_s": round(prepare_s[item], 3),
+                    "transcribe_s": round(done.seconds, 3),
+                }
+                write_json(layout.timing(item.stem), timing)
+            except Exception as exc:
+                results.append(report_failure(layout, item, stage[item], exc))
                 continue
-            rtf = (
-                f", RTF {result['transcribe_s'] / max(result['audio_s'], 1e-9):.3f}"
-                if "transcribe_s" in result
-                else " (transcript reused)"
-            )
-            log.info("[%d/%d] %s: %s cues%s", k, len(todo), item.relpath, result["cues"], rtf)
-            results.append(result)
+            subtitles(item, {"source": item.relpath, "status": "transcribed", **timing})
     return sorted(results, key=lambda r: r["source"])
