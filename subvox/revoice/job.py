@@ -33,6 +33,7 @@ from subvox.media.ffmpeg import extract_audio, mux_audio_track, open_pcm
 from subvox.media.languages import iso639_2
 from subvox.revoice import timing
 from subvox.revoice.cast import cast
+from subvox.revoice.selfclone import SelfClones
 from subvox.revoice.tts import Voice, load_voice
 from subvox.subtitles.job import load_cues
 from subvox.subtitles.segment import CueLimits
@@ -62,6 +63,13 @@ class VoiceSpec:
     speaker: dict[str, Any]
     profile: dict[str, Any]
     _voice: Voice | None = None
+    _clones: SelfClones | None = None
+
+    def clone(self, words: list[dict], label: str | None, turns: list[dict], source: Any, rate: int, tmp: str) -> Voice:
+        """A self-clone (``self_clone: true``) of ``label`` from its own cleanest speech in ``source``."""
+        if self._clones is None:
+            self._clones = SelfClones(self.speaker, resolve_device(self.speaker["device"]))
+        return self._clones.voice(words, label, turns, source, rate, tmp)
 
     def get(self) -> Voice:
         if self._voice is None:
@@ -223,12 +231,24 @@ def revoice_one(
         n = dub_length(stream, original.shape[0], rate)
         timeline = np.memmap(os.path.join(tmp, "dub.f32"), dtype=np.float32, mode="w+", shape=(max(n, 1),))[:n]
         placements, spans, speaker_spans = [], [], {}
+        words = [w for seg in transcript["segments"] for w in seg.get("words") or []]
+        turns = transcript.get("speakers", {}).get("turns", [])
+        clones: dict[str | None, Voice] = {}
+
+        def voice_of(label: str | None) -> Voice:
+            spec = voices[roles[label]]
+            if not spec.speaker.get("self_clone"):
+                return spec.get()
+            if label not in clones:
+                clones[label] = spec.clone(words, label, turns, _MonoView(original), rate, tmp)
+            return clones[label]
+
         t0 = time.perf_counter()
         for i, cue in enumerate(cues):
             text = _spoken_text(cue)
             if not text:
                 continue
-            voice = voices[roles[cue.speaker]].get()
+            voice = voice_of(cue.speaker)
             spoken = timing.trim_silence(voice.synthesize(text), voice.sample_rate, revoice["trim_db"])
             if spoken.size == 0:
                 continue

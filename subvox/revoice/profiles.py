@@ -42,9 +42,9 @@ def check_speaker(name: str, speaker: dict[str, Any]) -> None:
     built-in voice and a reference, cloning with an engine that cannot, missing local
     model paths, or a voice the engine does not offer (the line lists those it does)."""
     engine, where = speaker["engine"], f"speakers.{name}"
-    sources = [k for k in ("default", "reference", "profile") if speaker.get(k)]
+    sources = [k for k in ("default", "reference", "profile", "self_clone") if speaker.get(k)]
     if len(sources) != 1:
-        raise SubvoxError(f"{where}: give exactly one of default (a built-in voice), reference or profile")
+        raise SubvoxError(f"{where}: give exactly one of default (a built-in voice), reference, profile or self_clone")
     if engine != "outetts" and sources[0] != "default":
         raise SubvoxError(f"{where}: engine {engine} has built-in voices only (cloning needs engine outetts)")
     for key in ("reference", "profile"):
@@ -106,6 +106,8 @@ def build(name: str, speaker: dict[str, Any], model: Any | None, device: str = "
         if profile.get("engine") != speaker["engine"]:
             raise SubvoxError(f"speakers.{name}.profile: made for engine {profile.get('engine')!r}")
         return {**profile, "name": name}
+    if speaker.get("self_clone"):  # cloned per file and speaker by the dub job (subvox.revoice.selfclone)
+        return {"engine": speaker["engine"], "self_clone": True, "name": name}
     if not speaker.get("reference"):
         return {**tts.build_profile(speaker, None, device), "name": name}
     if model is None:

@@ -371,3 +371,50 @@ def test_v1_builtin_male_1_profile_round_trips_reaches_the_prompt_and_speaks(mod
         spk = build_profile({**speaker, "default": name}, None)["speaker"]
         aligned = v1_transcript_matching_words(processor, spk)
         assert processor.process_text(aligned["text"]) == [w["word"] for w in spk["words"]], name
+
+
+# --- self-clones: each speaker of a file cloned from their own cleanest speech ---------------------
+
+
+def _labelled_jfk_words(switch: float = 5.6) -> tuple[list[dict], list[dict]]:
+    words = [
+        {"word": " " + w, "start": s, "end": e, "probability": 0.9, "speaker": "S1" if e <= switch else "S2"}
+        for w, s, e in JFK_WORDS
+    ]
+    turns = [{"start": 0.0, "end": switch, "speaker": "S1"}, {"start": switch, "end": 11.0, "speaker": "S2"}]
+    return words, turns
+
+
+def test_cleanest_span_keeps_to_one_speaker_alone_and_prefers_confident_words():
+    from subvox.revoice.selfclone import cleanest_span
+
+    words, turns = _labelled_jfk_words()
+    s1, s2 = cleanest_span(words, "S1", turns), cleanest_span(words, "S2", turns)
+    assert {w["speaker"] for w in s1} == {"S1"} and {w["speaker"] for w in s2} == {"S2"}
+    assert s1[0]["word"] == " And" and s2[-1]["word"] == " country."
+    overlapped = [*turns, {"start": 6.0, "end": 8.5, "speaker": "S1"}]  # S1 talks over S2's middle
+    assert all(w["end"] <= 6.0 or w["start"] >= 8.5 for w in cleanest_span(words, "S2", overlapped))
+    undiarized = [{k: v for k, v in w.items() if k != "speaker"} for w in words]
+    assert cleanest_span(undiarized, None, [])[0]["start"] == 0.0, "10.5 s fit in 15: the whole file"
+    twice = undiarized + [{**w, "start": w["start"] + 11.0, "end": w["end"] + 11.0} for w in undiarized]
+    for w in twice[:8]:
+        w["probability"] = 0.2  # an unsure start: among the 10-15 s stretches, a later one is cleaner
+    span = cleanest_span(twice, None, [])
+    assert span[0]["start"] >= twice[8]["start"] and 10.0 <= span[-1]["end"] - span[0]["start"] <= 15.0
+    assert cleanest_span(words[:3], "S1", turns) == [], "under 3 s of clean speech: no clone"
+
+
+@pytest.mark.slow
+def test_self_clones_of_two_speakers_share_one_interface_and_differ(models, jfk_wav, tmp_path):
+    from subvox.revoice.selfclone import SelfClones
+
+    audio, rate = sf.read(jfk_wav, dtype="float32")
+    mono = audio.mean(axis=1) if audio.ndim == 2 else audio
+    words, turns = _labelled_jfk_words()
+    clones = SelfClones(_speaker(models[1], 1, self_clone=True), "cpu")
+    first = clones.voice(words, "S1", turns, mono, rate, str(tmp_path))
+    second = clones.voice(words, "S2", turns, mono, rate, str(tmp_path))
+    assert second.interface is first.interface, "the model loads once per job"
+    assert engine.speaker_codes(first.speaker, 1) != engine.speaker_codes(second.speaker, 1)
+    assert [w["word"] for w in first.speaker["words"]][:2] == ["and", "so"]
+    _check_audio(second, second.synthesize(CUE), tmp_path)

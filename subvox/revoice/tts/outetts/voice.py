@@ -127,6 +127,13 @@ class OuteTTSVoice:
         samples = audio.detach().float().cpu().numpy().reshape(-1)
         return np.clip(np.nan_to_num(samples), -1.0, 1.0).astype(np.float32)
 
+    def with_profile(self, profile: dict[str, Any]) -> OuteTTSVoice:
+        """The same loaded interface speaking as another cloned ``profile`` (no second model load)."""
+        voice = profile["speaker"]
+        if self.version == 1:
+            voice = v1_transcript_matching_words(self.interface.prompt_processor, voice)
+        return OuteTTSVoice(self.interface, voice, self.generation, self.version)
+
     def max_seconds(self, prompt_tokens: int) -> float:
         """Longest audio one cue can get after a prompt of ``prompt_tokens`` tokens."""
         return max(0, int(self.generation["max_length"]) - prompt_tokens) / self.tokens_per_second
