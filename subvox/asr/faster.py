@@ -1,11 +1,13 @@
-"""faster-whisper (CTranslate2) backend."""
+"""faster-whisper (CTranslate2) backend: one piece at a time (``transcribe``), or a batch of
+Whisper windows in one encoder and generate call (``decode_windows``, subvox.asr.fw_batch)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from subvox.asr import features
+from subvox.asr import features, fw_batch
 from subvox.asr.base import DecodeOptions, Segment, Transcript, Word
+from subvox.asr.windows import WindowJob, WindowResult
 
 
 class FasterWhisperTranscriber:
@@ -31,6 +33,16 @@ class FasterWhisperTranscriber:
             return "en", 1.0
         lang, prob, _ = self.model.detect_language(audio=audio)
         return lang, float(prob)
+
+    def detect_languages(self, clips: list[np.ndarray]) -> list[tuple[str, float]]:
+        """``detect_language`` of each clip, their encoder passes in one batch."""
+        if not self.multilingual:
+            return [("en", 1.0)] * len(clips)
+        return fw_batch.detect_languages(self.model, clips)
+
+    def decode_windows(self, jobs: list[WindowJob]) -> list[WindowResult]:
+        """One Whisper window of each job, all in one batch (same language, task and prompt)."""
+        return fw_batch.decode_windows(self.model, jobs)
 
     def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> Transcript:
         import ctranslate2

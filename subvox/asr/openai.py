@@ -1,4 +1,5 @@
-"""openai-whisper (PyTorch) backend, with a safe checkpoint loader and Silero VAD."""
+"""openai-whisper (PyTorch) backend, with a safe checkpoint loader and Silero VAD; batches of
+Whisper windows go through subvox.asr.ow_batch."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from subvox.asr import ow_batch
 from subvox.asr.base import DecodeOptions, Segment, Transcript, Word, restore_vad_times, speech_language, vad_speech
+from subvox.asr.windows import WindowJob, WindowResult
 from subvox.errors import SubvoxError
 
 SAMPLE_RATE = 16000
@@ -71,6 +74,16 @@ class OpenAIWhisperTranscriber:
         _, probs = self.model.detect_language(mel)
         lang = max(probs, key=probs.get)
         return lang, float(probs[lang])
+
+    def detect_languages(self, clips: list[np.ndarray]) -> list[tuple[str, float]]:
+        """``detect_language`` of each clip, their encoder passes in one batch."""
+        if not self.multilingual:
+            return [("en", 1.0)] * len(clips)
+        return ow_batch.detect_languages(self.model, self.device, clips)
+
+    def decode_windows(self, jobs: list[WindowJob]) -> list[WindowResult]:
+        """One Whisper window of each job in one batched decode (subvox.asr.ow_batch)."""
+        return ow_batch.decode_windows(self.model, self.device, jobs)
 
     def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> Transcript:
         import torch

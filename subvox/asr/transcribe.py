@@ -1,246 +1,75 @@
-"""Transcribe one file: language per region, one backend call per region, guards applied.
+"""Transcribe files: languages per region, speech cut into pieces at pauses, guards applied.
 
-Whisper detects the language once, from the first 30 s, and then decodes everything in
-that language: a file that switches from English to German loses its German half. Here
-the language is detected on several windows spread over the speech; when they disagree,
-every window is classified, consecutive windows of one language form a region, and each
-region is transcribed in its own language. Region borders fall in pauses, never in words.
+The pieces (at most 30 s, cut at pauses, no prompt from the text before them) are
+independent, so where the backend can decode several Whisper windows at once
+(``decode_windows``: faster-whisper, openai-whisper) they are decoded ``asr.batch_size``
+windows at a time, across the files of a job too, short pieces packed several to a
+window (subvox.asr.batched, subvox.asr.packing). Otherwise (whisper.cpp, ``batch_size``
+1), and always with ``condition_on_previous_text`` (each piece's prompt is the text
+before it), one piece after the other (``decode_region``); the log says why.
+
+Where to cut and how languages are found: subvox.asr.pieces (re-exported here).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
-import math
-import mmap
-from collections.abc import Iterator
-from dataclasses import dataclass
+import logging
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
 from subvox.asr.base import DecodeOptions, Transcriber, Transcript, speech_language
-from subvox.asr.guards import GuardOptions, apply_guards
+from subvox.asr.batched import Batcher, FileRequest, Finished
+from subvox.asr.guards import GuardOptions
+from subvox.asr.pieces import (
+    PIECE_LEFTOVER_S,
+    PIECE_PAD_MS,
+    PIECE_PAUSE_MS,
+    PIECE_TAIL_S,
+    SAMPLE_RATE,
+    LanguageOptions,
+    Window,
+    add_span,
+    as_float,
+    finish,
+    language_regions,
+    left_over,
+    plan_chunks,
+    plan_regions,
+    probe_picks,
+    prompt_tail,
+    release,
+    shift,
+    speech_pieces,
+    speech_windows,
+)
 
-SAMPLE_RATE = 16000
-PIECE_PAUSE_MS = 500  # pieces are cut in pauses at least this long
-PIECE_PAD_MS = 200  # speech kept on either side of a stretch (at most vad.speech_pad_ms)
-PIECE_TAIL_S = 1.0  # after a piece's last segment, a shorter rest is padding, not left-over speech
-PIECE_LEFTOVER_S = 2.0  # a longer rest with speech in it is decoded again (see _left_over)
+__all__ = [
+    "PIECE_LEFTOVER_S",
+    "PIECE_PAD_MS",
+    "PIECE_PAUSE_MS",
+    "PIECE_TAIL_S",
+    "FileRequest",
+    "Finished",
+    "LanguageOptions",
+    "Window",
+    "as_float",
+    "decode_region",
+    "language_regions",
+    "plan_chunks",
+    "plan_regions",
+    "probe_picks",
+    "regions_of",
+    "speech_pieces",
+    "speech_windows",
+    "transcribe_audio",
+    "transcribe_files",
+    "why_sequential",
+]
 
-
-@dataclass(frozen=True)
-class LanguageOptions:
-    """How languages are detected when ``asr.language`` is ``auto``."""
-
-    probe_windows: int = 8  # at most this many windows checked first, spread over the file
-    probe_every_s: float = 60.0  # one probe per this much speech (each costs a full encoder pass)
-    min_window_s: float = 2.0  # speech per window (shorter pieces are merged)
-    max_window_s: float = 30.0
-    min_probability: float = 0.5  # a window below this follows its neighbours
-
-    @classmethod
-    def from_config(cls, asr: dict[str, Any]) -> LanguageOptions:
-        conf = asr.get("language_detection", {})
-        return cls(**{k: v for k, v in conf.items() if k in cls.__dataclass_fields__})
-
-
-@dataclass
-class Window:
-    start: int  # samples
-    end: int
-    language: str = ""
-    probability: float = 0.0
-
-
-def speech_windows(audio: np.ndarray, lang_opts: LanguageOptions, decode: DecodeOptions) -> list[Window]:
-    """Pieces of speech of ``min_window_s``..``max_window_s`` whose borders lie in pauses."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    chunks = get_speech_timestamps(
-        audio, VadOptions(threshold=decode.vad_threshold, min_silence_duration_ms=300, speech_pad_ms=100)
-    )
-    if not chunks:
-        return []
-    lo, hi = int(lang_opts.min_window_s * SAMPLE_RATE), int(lang_opts.max_window_s * SAMPLE_RATE)
-    windows: list[Window] = []
-    for c in chunks:
-        start, end = c["start"], c["end"]
-        while end - start > hi:  # one long stretch of speech: fixed pieces
-            windows.append(Window(start, start + hi))
-            start += hi
-        last = windows[-1] if windows else None
-        if last is not None and last.end - last.start < lo and end - last.start <= hi:
-            last.end = end
-        else:
-            windows.append(Window(start, end))
-    if len(windows) > 1 and windows[-1].end - windows[-1].start < lo and windows[-1].end - windows[-2].start <= hi:
-        tail = windows.pop()
-        windows[-1].end = tail.end
-    return windows
-
-
-def _classify(model: Transcriber, audio: np.ndarray, windows: list[Window]) -> None:
-    for w in windows:
-        w.language, w.probability = model.detect_language(audio[w.start : w.end])
-
-
-def _smooth(windows: list[Window], min_probability: float) -> None:
-    """Unsure windows take the language of the nearest sure one (so noise never splits a file)."""
-    sure = [w for w in windows if w.probability >= min_probability] or windows
-    for w in windows:
-        if w.probability < min_probability:
-            nearest = min(sure, key=lambda s: abs((s.start + s.end) - (w.start + w.end)))
-            w.language = nearest.language
-
-
-def probe_picks(windows: list[Window], lang_opts: LanguageOptions) -> list[int]:
-    """Indices of the windows whose language is checked first: the first, the last and evenly between.
-
-    Each check runs Whisper's encoder on a padded 30-s input whatever the window's length,
-    so the count follows the amount of speech (one per ``probe_every_s``, plus one) instead
-    of the number of pauses, capped by ``probe_windows``. Only when the probes disagree is
-    every window checked.
-    """
-    speech_s = sum(w.end - w.start for w in windows) / SAMPLE_RATE
-    wanted = 1 + math.ceil(speech_s / lang_opts.probe_every_s)
-    count = max(1, min(lang_opts.probe_windows, len(windows), wanted))
-    return sorted(set(np.linspace(0, len(windows) - 1, count).round().astype(int).tolist()))
-
-
-def language_regions(
-    model: Transcriber, audio: np.ndarray, lang_opts: LanguageOptions, decode: DecodeOptions
-) -> list[Window]:
-    """Regions (sample ranges covering the whole file) with one language each."""
-    windows = speech_windows(audio, lang_opts, decode)
-    if not windows:
-        return []
-    probes = [windows[i] for i in probe_picks(windows, lang_opts)]
-    _classify(model, audio, probes)
-    _smooth(probes, lang_opts.min_probability)
-    if len({w.language for w in probes}) > 1:
-        _classify(model, audio, [w for w in windows if not w.language])
-        _smooth(windows, lang_opts.min_probability)
-    else:
-        for w in windows:
-            if not w.language:
-                w.language, w.probability = probes[0].language, float(np.mean([p.probability for p in probes]))
-    regions: list[Window] = []
-    for w in windows:
-        if regions and regions[-1].language == w.language:
-            r = regions[-1]
-            span = (r.end - r.start) + (w.end - w.start)
-            r.probability = (r.probability * (r.end - r.start) + w.probability * (w.end - w.start)) / span
-            r.end = w.end
-        else:
-            regions.append(Window(w.start, w.end, w.language, w.probability))
-    # cover the whole file: borders in the middle of the pause between regions
-    regions[0].start = 0
-    for a, b in itertools.pairwise(regions):
-        a.end = b.start = (a.end + b.start) // 2
-    regions[-1].end = len(audio)
-    return regions
-
-
-def plan_regions(
-    model: Transcriber, audio: np.ndarray, decode: DecodeOptions, lang_opts: LanguageOptions
-) -> list[Window]:
-    """One region in the configured language, or the detected regions when ``language`` is auto.
-
-    A region with an empty language (no speech found) lets the backend decide.
-    """
-    if decode.language is not None or not model.multilingual:
-        return [Window(0, len(audio), decode.language or "en", 1.0)]
-    regions = language_regions(model, audio, lang_opts, decode)
-    return (
-        regions
-        if len(regions) > 1
-        else [Window(0, len(audio), r.language, r.probability) for r in regions] or [Window(0, len(audio))]
-    )
-
-
-def as_float(samples: np.ndarray) -> np.ndarray:
-    """float32 in [-1, 1) from int16 PCM (e.g. a memory-mapped file) or float audio."""
-    if samples.dtype == np.int16:
-        return samples.astype(np.float32) / 32768.0
-    return np.asarray(samples, dtype=np.float32)
-
-
-def release(audio: np.ndarray, start: int, end: int) -> None:
-    """Drop the pages of ``audio[start:end]`` from this process when ``audio`` is a memory map.
-
-    Read pages of a file map stay resident until the map is dropped, so without this a
-    long recording ends up wholly in RSS even though it is read one piece at a time.
-    """
-    mm = getattr(audio, "_mmap", None)
-    if mm is None or end <= start or not hasattr(mm, "madvise"):
-        return
-    base = audio.offset % mmap.ALLOCATIONGRANULARITY + start * audio.itemsize  # type: ignore[attr-defined]
-    lo = base // mmap.PAGESIZE * mmap.PAGESIZE
-    hi = min(len(mm), audio.offset % mmap.ALLOCATIONGRANULARITY + end * audio.itemsize)  # type: ignore[attr-defined]
-    if hi > lo:
-        mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
-
-
-def plan_chunks(audio: np.ndarray, chunk_s: float | None, search_s: float = 20.0) -> list[tuple[int, int]]:
-    """Cut a long recording into pieces of at most ``chunk_s`` seconds, each cut in a pause.
-
-    Only the last ``search_s`` seconds before each cut are examined (Silero VAD), so memory
-    does not grow with the length of the file. Without a pause there, the cut falls at the
-    limit. ``None`` or a file shorter than ``chunk_s``: one piece.
-    """
-    n = len(audio)
-    limit = int(chunk_s * SAMPLE_RATE) if chunk_s else n
-    if n <= limit:
-        return [(0, n)]
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    chunks, start = [], 0
-    search = min(int(search_s * SAMPLE_RATE), limit // 2)  # every piece keeps at least half the limit
-    while n - start > limit:
-        lo, hi = start + limit - search, start + limit
-        speech = get_speech_timestamps(as_float(audio[lo:hi]), VadOptions(min_silence_duration_ms=200, speech_pad_ms=0))
-        release(audio, lo, hi)
-        edges = [0, *[e for c in speech for e in (c["start"], c["end"])], hi - lo]
-        gaps = [(edges[i + 1] - edges[i], (edges[i] + edges[i + 1]) // 2) for i in range(0, len(edges) - 1, 2)]
-        width, middle = max(gaps)
-        cut = lo + middle if width > 0 else hi
-        chunks.append((start, cut))
-        start = cut
-    chunks.append((start, n))
-    return chunks
-
-
-def speech_pieces(samples: np.ndarray, decode: DecodeOptions) -> list[tuple[int, int]]:
-    """Sample ranges of speech, each at most ``vad_max_piece_s`` long (padding included), cut in pauses.
-
-    Silero VAD finds the stretches of speech between pauses of ``PIECE_PAUSE_MS`` (a
-    stretch longer than a piece is split at its last short pause); neighbouring stretches
-    are merged while they fit one piece, so each piece is one Whisper window holding as
-    much speech as fits, and every cut lies in a real pause. Cut only at 2-s pauses (the
-    VAD's joining setting) and split elsewhere at any 0.1-s gap, pieces began mid-sentence:
-    WER 8.8 % instead of 3.3 % on the looped 10-min track (tiny.en).
-    """
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    limit = int((decode.vad_max_piece_s or 30.0) * SAMPLE_RATE)
-    pad_ms = min(decode.vad_speech_pad_ms, PIECE_PAD_MS)
-    vad = VadOptions(
-        threshold=decode.vad_threshold,
-        min_speech_duration_ms=decode.vad_min_speech_duration_ms,
-        max_speech_duration_s=max(1.0, limit / SAMPLE_RATE - 2 * pad_ms / 1000),
-        min_silence_duration_ms=min(decode.vad_min_silence_duration_ms, PIECE_PAUSE_MS),
-        speech_pad_ms=pad_ms,
-    )
-    spans = get_speech_timestamps(samples, vad)
-    pieces: list[tuple[int, int]] = []
-    for c in spans:
-        start, end = c["start"], min(c["end"], c["start"] + limit)
-        if pieces and end - pieces[-1][0] <= limit:
-            pieces[-1] = (pieces[-1][0], end)
-        else:
-            pieces.append((start, end))
-    return pieces
+log = logging.getLogger("subvox")
 
 
 def decode_region(model: Transcriber, samples: np.ndarray, options: DecodeOptions) -> Transcript:
@@ -263,14 +92,14 @@ def decode_region(model: Transcriber, samples: np.ndarray, options: DecodeOption
         while a < b:
             prompt = options.initial_prompt
             if options.condition_on_previous_text and segments:
-                prompt = _prompt_tail(segments) or prompt
+                prompt = prompt_tail(segments) or prompt
             piece = dataclasses.replace(
                 options, vad=False, language=language, initial_prompt=prompt, stop_tail_s=PIECE_TAIL_S
             )
             part = model.transcribe(samples[a:b], piece)
-            _shift(part.segments, a / SAMPLE_RATE)
+            shift(part.segments, a / SAMPLE_RATE)
             segments.extend(part.segments)
-            a = _left_over(samples, part.segments, a, b, options)
+            a = left_over(samples, part.segments[-1].end if part.segments else None, a, b, options)
 
     return Transcript(
         language=language,
@@ -281,39 +110,6 @@ def decode_region(model: Transcriber, samples: np.ndarray, options: DecodeOption
         model=model.model_name,
         options=options.to_dict(),
     )
-
-
-def _left_over(samples: np.ndarray, decoded: list[Any], a: int, b: int, options: DecodeOptions) -> int:
-    """Where undecoded speech of the piece ``a:b`` resumes, or ``b`` when nothing is left.
-
-    Whisper sometimes ends a window early with an end-of-text whose timestamp jumps past the
-    rest (whisper.cpp and openai-whisper then move on: a whole sentence lost). When more than
-    ``PIECE_LEFTOVER_S`` follows the last segment and VAD hears speech there, that rest is
-    decoded as a piece of its own.
-    """
-    from faster_whisper.vad import get_speech_timestamps
-
-    end = int(decoded[-1].end * SAMPLE_RATE) if decoded else a
-    if not decoded or end <= a or b - end < PIECE_LEFTOVER_S * SAMPLE_RATE:
-        return b
-    speech = get_speech_timestamps(samples[end:b], options.vad_options())
-    return end if speech else b
-
-
-def _shift(segments: list[Any], seconds: float) -> None:
-    """Move segment and word times by ``seconds`` (piece or region times -> times in the file)."""
-    for seg in segments:
-        seg.start += seconds
-        seg.end += seconds
-        for w in seg.words:
-            w.start += seconds
-            w.end += seconds
-
-
-def _prompt_tail(segments: list[Any], words: int = 40) -> str | None:
-    """The end of what was said so far: context for the next piece, as Whisper uses it."""
-    text = " ".join(s.text for s in segments[-5:]).split()
-    return " ".join(text[-words:]) or None
 
 
 def _pieces(
@@ -339,6 +135,75 @@ def _pieces(
         release(audio, a, b)
 
 
+def _sequential(
+    model: Transcriber,
+    audio: np.ndarray,
+    decode: DecodeOptions,
+    guards: GuardOptions,
+    lang_opts: LanguageOptions,
+    regions: list[Window] | None,
+    chunk_s: float | None,
+) -> Transcript:
+    """One file, one piece after the other; each region gets the end of the previous text as
+    its prompt when ``condition_on_previous_text`` is on."""
+    planned: list[Window] = []
+    segments: list[Any] = []
+    spans: list[dict[str, Any]] = []
+    for r, samples in _pieces(model, audio, decode, lang_opts, chunk_s, regions):
+        planned.append(r)
+        prompt = decode.initial_prompt
+        if segments and decode.condition_on_previous_text and spans and spans[-1]["language"] == r.language:
+            prompt = prompt_tail(segments) or prompt
+        options = dataclasses.replace(decode, language=r.language or None, initial_prompt=prompt)
+        part = decode_region(model, samples, options)
+        del samples
+        shift(part.segments, r.start / SAMPLE_RATE)
+        segments.extend(part.segments)
+        if not r.language:
+            r.language, r.probability = part.language, part.language_probability
+        add_span(spans, r)
+    return finish(model, decode, guards, len(audio) / SAMPLE_RATE, planned, segments, spans)
+
+
+def why_sequential(model: Transcriber, decode: DecodeOptions) -> str | None:
+    """Why this file's pieces cannot be decoded in batches, or None when they can."""
+    if decode.condition_on_previous_text:
+        return "asr.condition_on_previous_text is true: each piece's prompt is the text before it"
+    if decode.batch_size <= 1:
+        return "asr.batch_size is 1"
+    if not decode.vad or not decode.vad_max_piece_s:
+        return "without VAD pieces (asr.vad) the backend walks each region window by window itself"
+    if not hasattr(model, "decode_windows"):
+        return f"{model.backend} has no batched decoding"
+    return None
+
+
+def transcribe_files(model: Transcriber, requests: Iterable[FileRequest], batch_size: int) -> Iterator[Finished]:
+    """Transcribe many files, their pieces sharing decode batches of ``batch_size`` windows.
+
+    ``requests`` is read lazily (a file is opened only when the batches need more work);
+    each file's result is yielded as soon as its last window is decoded, and a file that
+    fails fails alone (``Finished.error``).
+    """
+    said: set[str] = set()
+
+    def batchable(request: FileRequest) -> bool:
+        reason = why_sequential(model, request.decode)
+        if reason is not None and reason not in said:
+            said.add(reason)
+            log.info("pieces decoded one at a time: %s", reason)
+        return reason is None
+
+    def sequential(request: FileRequest) -> list[Transcript]:
+        guards, lang_opts = request.guards or GuardOptions(), request.lang_opts or LanguageOptions()
+        first = _sequential(model, request.audio, request.decode, guards, lang_opts, request.regions, request.chunk_s)
+        if request.then is None:
+            return [first]
+        return [first, _sequential(model, request.audio, request.then, guards, lang_opts, regions_of(first), None)]
+
+    return Batcher(model, batch_size, iter(requests), sequential, batchable).run()
+
+
 def transcribe_audio(
     model: Transcriber,
     audio: np.ndarray,
@@ -352,61 +217,14 @@ def transcribe_audio(
 
     ``audio`` may be int16 PCM (a memory map of the extracted file): long recordings are
     cut into ``chunk_s`` pieces at pauses and only one piece at a time is converted and
-    decoded, so memory stays flat with file length; each piece gets the end of the
-    previous text as its prompt. ``regions`` reuses a previous pass's regions (to
-    translate exactly what was transcribed).
+    decoded (plus the pieces of one decode batch), so memory stays flat with file length.
+    ``regions`` reuses a previous pass's regions (to translate exactly what was transcribed).
     """
-    guards = guards or GuardOptions()
-    lang_opts = lang_opts or LanguageOptions()
-    duration = len(audio) / SAMPLE_RATE
-    planned: list[Window] = []
-    segments: list[Any] = []
-    spans: list[dict[str, Any]] = []
-    for r, samples in _pieces(model, audio, decode, lang_opts, chunk_s, regions):
-        planned.append(r)
-        prompt = decode.initial_prompt
-        if segments and decode.condition_on_previous_text and spans and spans[-1]["language"] == r.language:
-            prompt = _prompt_tail(segments) or prompt
-        options = dataclasses.replace(decode, language=r.language or None, initial_prompt=prompt)
-        part = decode_region(model, samples, options)
-        del samples
-        _shift(part.segments, r.start / SAMPLE_RATE)
-        segments.extend(part.segments)
-        lang = r.language or part.language
-        prob = r.probability if r.language else part.language_probability
-        r.language, r.probability = lang, prob
-        span = {
-            "language": lang,
-            "probability": round(prob, 4),
-            "start": round(r.start / SAMPLE_RATE, 3),
-            "end": round(r.end / SAMPLE_RATE, 3),
-        }
-        if spans and spans[-1]["language"] == lang:  # pieces of one language read as one region
-            last = spans[-1]
-            weight = (last["end"] - last["start"], span["end"] - span["start"])
-            last["probability"] = round(
-                (last["probability"] * weight[0] + prob * weight[1]) / max(sum(weight), 1e-9), 4
-            )
-            last["end"] = span["end"]
-        else:
-            spans.append(span)
-    for i, seg in enumerate(segments):
-        seg.id = i
-    kept, events = apply_guards(segments, guards)
-    main = max(spans, key=lambda s: s["end"] - s["start"])
-    transcript = Transcript(
-        language=main["language"] if decode.task == "transcribe" else "en",
-        language_probability=main["probability"],
-        duration=duration,
-        segments=kept,
-        backend=model.backend,
-        model=model.model_name,
-        options=decode.to_dict(),
-        languages=spans,
-        guards=events,
-    )
-    transcript.regions = planned
-    return transcript
+    request = FileRequest(None, audio, decode, guards, lang_opts, chunk_s, regions)
+    [done] = transcribe_files(model, [request], decode.batch_size)
+    if done.error is not None:
+        raise done.error
+    return done.transcripts[0]
 
 
 def regions_of(transcript: Transcript) -> list[Window]:
