@@ -11,7 +11,10 @@ piece its middle lies in, a segment that spans a gap is split there, and times a
 shifted back to the piece's own. A window Whisper stopped early in resumes in the piece
 it stopped in; the pieces after that point are queued again, untouched.
 
-Only windows of one language, task and prompt are packed (``WindowJob.key``). On 40 real
+Packing is opt-in (``asr.pack_pieces``): a packed piece's words depend on its window-mates, so
+a file's transcript would depend on which other files shared its job (an interrupted run, a
+file added to a batch), which breaks subvox's byte-for-byte reruns. Off, each piece has a
+window of its own. Only windows of one language, task and prompt are packed (``WindowJob.key``). On 40 real
 clips of 2-10 s (tiny.en) packing took 40 windows down to 12 and the WER from 8.0 % to
 5.2 %: more context, not less. A piece packed alone is decoded exactly as before.
 """
@@ -46,7 +49,7 @@ def choose(queue: Iterable[WindowJob], windows: int) -> list[list[WindowJob]]:
         key = job.key() if key is None else key
         if job.key() != key:
             continue
-        need = WINDOW_S if job.alone else seconds(job)
+        need = WINDOW_S if job.alone or not job.options.pack_pieces else seconds(job)
         fit = next((i for i, r in enumerate(room) if need + GAP_S <= r), None)
         if fit is not None:
             chosen[fit].append(job)

@@ -91,17 +91,22 @@ def expected_names(audio: np.ndarray) -> list[str]:
     return [Stub.name(samples[a:b]) for a, b in speech_pieces(samples, DecodeOptions())]
 
 
-def test_pieces_of_many_files_share_batches_and_come_back_to_their_own_file_in_order(speech):
+@pytest.mark.parametrize("pack", [False, True])
+def test_pieces_of_many_files_share_batches_and_come_back_to_their_own_file_in_order(speech, pack):
     stub = Stub()
     names = sorted(speech)
-    requests = [FileRequest(n, speech[n], DecodeOptions(batch_size=4)) for n in names]
+    requests = [FileRequest(n, speech[n], DecodeOptions(batch_size=4, pack_pieces=pack)) for n in names]
     done = {f.key: f for f in transcribe_files(stub, requests, 4)}
     assert set(done) == set(names) and not any(f.error for f in done.values())
     for n in names:
         assert [s.text for s in done[n].transcripts[0].segments] == expected_names(speech[n]), n
     pieces = [n for batch in stub.batches for n in batch]
     assert sum(pieces) == sum(len(expected_names(a)) for a in speech.values()), "every piece decoded once"
-    assert max(pieces) > 1, "short pieces of several files share a window"
+    if pack:
+        assert max(pieces) > 1, "short pieces of several files share a window"
+    else:
+        assert max(pieces) == 1, "unpacked: a window per piece"
+        assert max(len(batch) for batch in stub.batches) > 1, "windows of several files share a batch"
     assert all(len(batch) <= 4 for batch in stub.batches)
 
 
@@ -181,8 +186,21 @@ def words(transcript: Transcript) -> list[Word]:
 
 
 @pytest.mark.slow
-def test_batched_decoding_agrees_with_sequential_on_the_bundled_clips(tiny, speech):
-    """The bundled clips are short, so batches pack several into one window (more context):
+def test_unpacked_batches_give_each_file_its_sequential_transcript_whatever_its_batch_mates(tiny, speech):
+    """The default (``pack_pieces`` off): every piece has a window of its own, so a file's
+    transcript is the sequential one and does not depend on which files share its batch (an
+    interrupted run resumes to the same bytes)."""
+    names = [c.name for c in ENGLISH]
+    alone = {n: without_batch_size(transcribe_audio(tiny, speech[n], DecodeOptions(batch_size=1))) for n in names}
+    for mates in (names, names[::-1], names[:2]):
+        requests = [FileRequest(n, speech[n], DecodeOptions(batch_size=4)) for n in mates]
+        for f in transcribe_files(tiny, requests, 4):
+            assert without_batch_size(f.transcripts[0]) == alone[f.key], (f.key, mates)
+
+
+@pytest.mark.slow
+def test_packed_decoding_agrees_with_sequential_on_the_bundled_clips(tiny, speech):
+    """With ``pack_pieces`` the bundled clips are short, so batches pack several into one window (more context):
     texts may differ from one-clip-per-window decoding in a few words (measured: punctuation,
     "concern" -> "concerned", "Abi" -> "Abby"), bounded here; accuracy is no worse. A clip
     packed alone (the long one) decodes exactly as before. Reruns are identical; words are
@@ -191,7 +209,7 @@ def test_batched_decoding_agrees_with_sequential_on_the_bundled_clips(tiny, spee
     alone = {n: transcribe_audio(tiny, speech[n], DecodeOptions(batch_size=1)) for n in names}
     runs = []
     for _ in range(2):
-        requests = [FileRequest(n, speech[n], DecodeOptions(batch_size=4)) for n in names]
+        requests = [FileRequest(n, speech[n], DecodeOptions(batch_size=4, pack_pieces=True)) for n in names]
         runs.append({f.key: f.transcripts[0] for f in transcribe_files(tiny, requests, 4)})
     text = {k: " ".join(s.text for n in names for s in t[n].segments) for k, t in (("seq", alone), ("bat", runs[0]))}
     reference = " ".join(c.reference for c in ENGLISH)
@@ -241,7 +259,7 @@ def test_openai_whisper_batches_agree_with_its_sequential_decoding(speech, tmp_p
     alone = {n: transcribe_audio(model, speech[n], DecodeOptions(batch_size=1)) for n in names}
     one = transcribe_audio(model, speech["jfk"], DecodeOptions(batch_size=8))  # one piece: one window
     assert without_batch_size(one) == without_batch_size(alone["jfk"])
-    requests = [FileRequest(n, speech[n], DecodeOptions(batch_size=4)) for n in names]
+    requests = [FileRequest(n, speech[n], DecodeOptions(batch_size=4, pack_pieces=True)) for n in names]
     batched = {f.key: f.transcripts[0] for f in transcribe_files(model, requests, 4)}
     text = {k: " ".join(s.text for n in names for s in t[n].segments) for k, t in (("seq", alone), ("bat", batched))}
     reference = " ".join(clip(n).reference for n in names)
