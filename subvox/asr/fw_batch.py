@@ -43,25 +43,33 @@ class _Aligned:
         return [self._alignment]
 
 
+def decode_kwargs(options: DecodeOptions) -> dict[str, Any]:
+    """What subvox sets of ``WhisperModel.transcribe``'s decoding arguments (one mapping for
+    the sequential and the batched path, so both decode alike)."""
+    return {
+        "beam_size": options.beam_size,
+        "best_of": options.best_of,
+        "patience": options.patience,
+        "length_penalty": 1.0 if options.length_penalty is None else options.length_penalty,
+        "temperature": list(options.temperature),
+        "compression_ratio_threshold": options.compression_ratio_threshold,
+        "log_prob_threshold": options.log_prob_threshold,
+        "no_speech_threshold": options.no_speech_threshold,
+        "condition_on_previous_text": options.condition_on_previous_text,
+        "initial_prompt": options.initial_prompt,
+        "word_timestamps": options.word_timestamps,
+    }
+
+
 def transcription_options(tokenizer: Any, options: DecodeOptions) -> Any:
     """The ``TranscriptionOptions`` that ``WhisperModel.transcribe`` builds from what
     subvox.asr.faster passes it (every other field: transcribe()'s own default)."""
     from faster_whisper.transcribe import TranscriptionOptions, WhisperModel, get_suppressed_tokens
 
     values = {k: p.default for k, p in inspect.signature(WhisperModel.transcribe).parameters.items()}
-    values.update(
-        beam_size=options.beam_size,
-        best_of=options.best_of,
-        patience=options.patience,
-        length_penalty=1.0 if options.length_penalty is None else options.length_penalty,
-        temperatures=list(options.temperature),
-        compression_ratio_threshold=options.compression_ratio_threshold,
-        log_prob_threshold=options.log_prob_threshold,
-        no_speech_threshold=options.no_speech_threshold,
-        condition_on_previous_text=options.condition_on_previous_text,
-        initial_prompt=options.initial_prompt,
-        word_timestamps=options.word_timestamps,
-    )
+    chosen = decode_kwargs(options)
+    chosen["temperatures"] = chosen.pop("temperature")  # TranscriptionOptions' name for it
+    values.update(chosen)
     suppress = values["suppress_tokens"]
     values["suppress_tokens"] = get_suppressed_tokens(tokenizer, suppress) if suppress else suppress
     return TranscriptionOptions(**{f.name: values[f.name] for f in dataclasses.fields(TranscriptionOptions)})
