@@ -24,6 +24,7 @@ import numpy as np
 
 from subvox.asr.base import DecodeOptions, Segment, Transcriber, Transcript
 from subvox.asr.guards import GuardOptions, apply_guards
+from subvox.media.ffmpeg import as_float
 
 T = TypeVar("T")
 
@@ -205,13 +206,6 @@ def plan_regions(
 ) -> list[Window]:
     """``plan_regions_steps`` with every detection answered at once by ``model``."""
     return run_steps(model, plan_regions_steps(model.multilingual, audio, decode, lang_opts))
-
-
-def as_float(samples: np.ndarray) -> np.ndarray:
-    """float32 in [-1, 1) from int16 PCM (e.g. a memory-mapped file) or float audio."""
-    if samples.dtype == np.int16:
-        return samples.astype(np.float32) / 32768.0
-    return np.asarray(samples, dtype=np.float32)
 
 
 def release(audio: np.ndarray, start: int, end: int) -> None:

@@ -197,6 +197,13 @@ def decode_at(media: str, rate: int, stream: int = 0) -> np.ndarray:
     return np.frombuffer(out, dtype="<i2")
 
 
+def as_float(samples: np.ndarray) -> np.ndarray:
+    """float32 in [-1, 1) from int16 PCM (e.g. a memory-mapped file) or float audio."""
+    if samples.dtype == np.int16:
+        return samples.astype(np.float32) / 32768.0
+    return np.asarray(samples, dtype=np.float32)
+
+
 def open_pcm(path: str | os.PathLike[str], mono: bool = True) -> tuple[np.ndarray, int]:
     """Memory-map a 16-bit PCM WAV written by ``extract_audio``: nothing is read into RAM
     until a slice is used, so long recordings cost little memory. Mono gives shape

@@ -10,17 +10,26 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from subvox.library.atomic import write_json
-from subvox.library.layout import Item, Layout
+from subvox.library.atomic import read_json, write_json
+from subvox.library.layout import Item, Layout, made_from, stamp
 from subvox.media.ffmpeg import choose_audio_stream, extract_audio, open_pcm, probe
 from subvox.models.store import sha256_file
 
 
 def prepare_one(item: Item, layout: Layout, audio_conf: dict[str, Any], tmpdir: str) -> Any:
-    """Probe the media (JSON kept) and decode the chosen audio stream at the model's rate."""
-    info = probe(item.media)
-    info["source"] = item.relpath
-    info["sha256"] = sha256_file(item.media)
+    """Probe the media (JSON kept) and decode the chosen audio stream at the model's rate.
+
+    The probe (ffprobe and the sha256 of the whole file) is reused while it was made from the
+    current media file: with diarization on, the diarize and subtitles jobs both prepare it.
+    """
+    path = layout.probe(item.stem)
+    if made_from(path, item.media):
+        info = read_json(path)
+        info.pop("extracted")
+    else:
+        info = probe(item.media)
+        info["source"] = item.relpath
+        info["sha256"] = sha256_file(item.media)
     index = choose_audio_stream(item.media, info, audio_conf["stream"], audio_conf["prefer_languages"])
     with tempfile.TemporaryDirectory(prefix="subvox-", dir=tmpdir) as tmp:
         wav = Path(tmp) / "audio.wav"
@@ -29,5 +38,6 @@ def prepare_one(item: Item, layout: Layout, audio_conf: dict[str, Any], tmpdir: 
         # pages until the map is dropped), so long recordings are never held in RAM whole
         audio, _ = open_pcm(wav)
     info["extracted"] = {"audio_stream": index, **extracted}
-    write_json(layout.probe(item.stem), info)
+    write_json(path, info)
+    stamp(path, item.media)
     return audio

@@ -18,13 +18,13 @@ import numpy as np
 
 from subvox.errors import SubvoxError
 from subvox.revoice import timing
+from subvox.revoice.profiles import REFERENCE_LIMITS_S, REFERENCE_RATE
 from subvox.revoice.tts.registry import build_profile, load_voice
 
 WANT_S = (10.0, 15.0)  # what cloning wants
-MIN_S = 3.0  # a speaker with less clean speech than this cannot be cloned
+MIN_S = REFERENCE_LIMITS_S[0]  # a speaker with less clean speech than this cannot be cloned
 MAX_PAUSE_S = 1.0
 MARGIN_S = 0.1
-CODEC_RATE = 24000
 
 
 def _runs(words: list[dict[str, Any]], speaker: str | None, turns: list[dict[str, Any]]) -> list[list[dict]]:
@@ -74,18 +74,22 @@ class SelfClones:
         self.device = device
         self._base: Any = None
 
-    def voice(self, words: list[dict[str, Any]], label: str | None, turns: list, original: Any, rate: int, tmp: str):
+    def voice(
+        self, words: list[dict[str, Any]], label: str | None, turns: list, original: Any, rate: int, tmp: str
+    ) -> Any:
         """The voice of ``label`` cloned from its cleanest stretch of ``original`` (mono float at ``rate``)."""
         span = cleanest_span(words, label, turns)
         if not span:
             raise SubvoxError(f"speaker {label or 'of the file'}: less than {MIN_S:g} s of clean speech to clone")
         a = max(0.0, span[0]["start"] - MARGIN_S)
         b = span[-1]["end"] + MARGIN_S
-        clip = timing.resample(np.asarray(original[round(a * rate) : round(b * rate)], np.float32), rate, CODEC_RATE)
+        clip = timing.resample(
+            np.asarray(original[round(a * rate) : round(b * rate)], np.float32), rate, REFERENCE_RATE
+        )
         import soundfile
 
         wav = os.path.join(tmp, f"self-{label or 'all'}.wav")
-        soundfile.write(wav, clip, CODEC_RATE, subtype="PCM_16")
+        soundfile.write(wav, clip, REFERENCE_RATE, subtype="PCM_16")
         ref = {
             "audio": wav,
             "text": " ".join(w["word"].strip() for w in span),

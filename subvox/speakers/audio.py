@@ -13,14 +13,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from subvox.media.ffmpeg import as_float
+
 SAMPLE_RATE = 16000
-
-
-def as_float(samples: np.ndarray) -> np.ndarray:
-    """float32 in [-1, 1) from int16 PCM (e.g. a slice of a memory map) or float audio."""
-    if samples.dtype == np.int16:
-        return samples.astype(np.float32) / 32768.0
-    return np.asarray(samples, dtype=np.float32)
 
 
 def release(audio: np.ndarray) -> None:

@@ -31,16 +31,17 @@ def smoothed(windows: Windows, radius: int, index: np.ndarray | None = None) -> 
             ok = (other >= 0) & (other < n)
             ok[ok] = windows.region[other[ok]] == windows.region[index[ok]]
             total[ok] += windows.emb[other[ok]]
-    return _unit(total)
+    return unit(total)
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
+def unit(x: np.ndarray) -> np.ndarray:
+    """``x`` scaled to unit length along its last axis."""
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-8)
 
 
 def centroids_of(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Unit mean embedding of each label 0..K-1."""
-    return _unit(np.stack([x[labels == k].mean(axis=0) for k in range(int(labels.max()) + 1)])).astype(np.float32)
+    return unit(np.stack([x[labels == k].mean(axis=0) for k in range(int(labels.max()) + 1)])).astype(np.float32)
 
 
 def cluster(

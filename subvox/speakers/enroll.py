@@ -20,13 +20,9 @@ import numpy as np
 
 from subvox.errors import SubvoxError
 from subvox.media.ffmpeg import extract_audio, open_pcm
+from subvox.speakers.audio import SAMPLE_RATE
 from subvox.speakers.base import DiarizationOptions, Turn
-
-SAMPLE_RATE = 16000
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / max(float(np.linalg.norm(v)), 1e-9)
+from subvox.speakers.cluster import unit
 
 
 def speaker_voiceprints(analysis: Any, turns: list[Turn]) -> dict[str, np.ndarray]:
@@ -43,7 +39,7 @@ def speaker_voiceprints(analysis: Any, turns: list[Turn]) -> dict[str, np.ndarra
     for speaker in sorted({t.speaker for t in turns}):
         rows = [k for k, o in enumerate(owner) if o == speaker]
         if rows:
-            prints[speaker] = _unit(windows.emb[rows].mean(axis=0))
+            prints[speaker] = unit(windows.emb[rows].mean(axis=0))
     return prints
 
 
@@ -68,7 +64,7 @@ def enrolled_voiceprints(
                 rows.append(analysis.windows.emb)
         if not rows:
             raise SubvoxError(f"diarization.enroll.{name}: too little speech in {', '.join(clips)} for a voiceprint")
-        prints[name] = _unit(np.concatenate(rows).mean(axis=0))
+        prints[name] = unit(np.concatenate(rows).mean(axis=0))
     return prints
 
 
