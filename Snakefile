@@ -13,6 +13,7 @@ configfile: "config/config.yaml"
 
 include: "rules/common.smk"
 include: "rules/models.smk"
+include: "rules/soundtrack.smk"
 include: "rules/speakers.smk"
 include: "rules/subtitles.smk"
 include: "rules/revoice.smk"

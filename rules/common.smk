@@ -100,6 +100,21 @@ def final_markers():
     return expand(f"{WORK}/{stage}/{{batch}}.json", batch=REQUESTED)
 
 
+# Voice / background stems (rules/soundtrack.smk): which later jobs wait for them
+STEMS_FOR_ASR = config["audio"]["enhance"] == "vocals"
+STEMS_FOR_DUB = REVOICE and config["revoice"]["mix"] == "background"
+
+
+def stems_for_asr(wildcards):
+    """The batch's separation job, when the models hear the separated voice."""
+    return [f"{WORK}/stem_batches/{wildcards.batch}.json"] if STEMS_FOR_ASR else []
+
+
+def stems_for_dub(wildcards):
+    """The batch's separation job, when the dub is laid over the separated background."""
+    return [f"{WORK}/stem_batches/{wildcards.batch}.json"] if STEMS_FOR_DUB else []
+
+
 def speaker_reference(wildcards):
     """A cloned speaker's reference clip (so a re-recorded clip rebuilds the profile)."""
     reference = config["speakers"][wildcards.speaker].get("reference")

@@ -31,6 +31,7 @@ rule revoice:
         subtitles=f"{WORK}/batches/{{batch}}.json",
         profiles=expand(f"{WORK}/speakers/{{key}}.json", key=VOICE_KEYS),
         model=ASR_MODEL_PATH,
+        stems=stems_for_dub,
     output:
         temp(f"{WORK}/revoice_batches/{{batch}}.json"),
     params:

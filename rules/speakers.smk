@@ -4,6 +4,8 @@
 
 
 rule diarize:
+    input:
+        stems=stems_for_asr,
     output:
         temp(f"{WORK}/speaker_batches/{{batch}}.json"),
     params:

@@ -10,6 +10,7 @@ rule subtitles:
         # whether a file needs work is decided by subvox's own bookkeeping, not by mtimes here
         model=ASR_MODEL_PATH,
         speakers=speaker_turns,
+        stems=stems_for_asr,
     output:
         temp(f"{WORK}/batches/{{batch}}.json"),
     params:

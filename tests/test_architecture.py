@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.helpers import REPO
 
 PACKAGE = REPO / "subvox"
-STAGES = {"media", "asr", "subtitles", "speakers", "revoice", "library", "reports", "models", "workflow"}
+STAGES = {"media", "asr", "subtitles", "speakers", "revoice", "soundtrack", "library", "reports", "models", "workflow"}
 MAX_LINES = 420  # ~400: a module holds one idea
 
 
@@ -65,6 +65,8 @@ def test_interfaces_never_import_their_backends():
         "subvox.asr.registry": asr,
         "subvox.revoice.tts.base": tts,
         "subvox.revoice.tts.registry": tts,
+        "subvox.soundtrack.base": {f"subvox.soundtrack.{b}" for b in ("spleeter", "deepfilter", "rnnoise")},
+        "subvox.soundtrack.registry": {f"subvox.soundtrack.{b}" for b in ("spleeter", "deepfilter", "rnnoise")},
     }.items():
         assert not edges[interface] & backends, interface
 

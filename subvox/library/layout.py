@@ -61,7 +61,7 @@ class Fingerprints:
 def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fingerprints:
     """Fingerprints of the configuration sections that change outputs (not resources or paths)."""
     asr_conf = {k: v for k, v in config["asr"].items() if k not in ("download_root",)}
-    asr = _digest({"subvox": __version__, "audio": config["audio"], "asr": asr_conf, "model": model_identity})
+    asr = _digest({"subvox": __version__, "audio": _audio(config), "asr": asr_conf, "model": model_identity})
     speakers = _speakers_digest(config)
     # options that shape nothing while their stage is off stay out, so adding them changed no fingerprint
     subtitles = {k: v for k, v in config["subtitles"].items() if speakers or k != "speaker_labels"}
@@ -74,6 +74,7 @@ def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fing
     voices = [config["speakers"][k] for k in voice_keys(revoice)]
     dub = _digest(
         {"subs": subs, "revoice": revoice, "speaker": voices[0] if len(voices) == 1 else voices,
+         **({"separation": config.get("separation")} if revoice["mix"] == "background" else {}),
          "reference": [_file_digest(v) for v in voices] if len(voices) > 1 else _file_digest(voices[0])}
     )  # fmt: skip
     return Fingerprints(asr, subs, dub, speakers)
@@ -92,7 +93,14 @@ def _speakers_digest(config: dict[str, Any]) -> str:
     if not conf.get("enabled"):
         return ""
     enrolled = {name: [_content_digest(c) for c in clips] for name, clips in sorted(conf.get("enroll", {}).items())}
-    return _digest({"subvox": __version__, "audio": config["audio"], "diarization": conf, "enrolled": enrolled})
+    return _digest({"subvox": __version__, "audio": _audio(config), "diarization": conf, "enrolled": enrolled})
+
+
+def _audio(config: dict[str, Any]) -> dict[str, Any]:
+    """What shapes the audio the models hear; enhancement only while on (then the separation
+    options too when it uses the separated voice), so adding the option changed no fingerprint."""
+    audio = {k: v for k, v in config["audio"].items() if k != "enhance" or v != "off"}
+    return {**audio, "separation": config.get("separation")} if audio.get("enhance") == "vocals" else audio
 
 
 def _file_digest(speaker: dict[str, Any]) -> str | None:

@@ -14,10 +14,15 @@ from subvox.library.atomic import read_json, write_json
 from subvox.library.layout import Item, Layout, made_from, stamp
 from subvox.media.ffmpeg import choose_audio_stream, extract_audio, open_pcm, probe
 from subvox.models.store import sha256_file
+from subvox.soundtrack.cache import stems_at
+from subvox.soundtrack.enhance import enhanced
 
 
-def prepare_one(item: Item, layout: Layout, audio_conf: dict[str, Any], tmpdir: str) -> Any:
-    """Probe the media (JSON kept) and decode the chosen audio stream at the model's rate.
+def prepare_one(
+    item: Item, layout: Layout, audio_conf: dict[str, Any], tmpdir: str, separation: dict[str, Any] | None = None
+) -> Any:
+    """Probe the media (JSON kept) and decode the chosen audio stream at the model's rate,
+    enhanced when ``audio.enhance`` asks (``vocals``: from the stems made with ``separation``).
 
     The probe (ffprobe and the sha256 of the whole file) is reused while it was made from the
     current media file: with diarization on, the diarize and subtitles jobs both prepare it.
@@ -37,6 +42,10 @@ def prepare_one(item: Item, layout: Layout, audio_conf: dict[str, Any], tmpdir: 
         # a memory map stays readable after the temporary file is removed (Linux keeps the
         # pages until the map is dropped), so long recordings are never held in RAM whole
         audio, _ = open_pcm(wav)
+        method = audio_conf.get("enhance", "off")
+        if method != "off":
+            vocals = stems_at(layout, info["sha256"], index, separation).vocals if method == "vocals" else None
+            audio = enhanced(audio, audio_conf["sample_rate"], method, tmp, vocals)
     info["extracted"] = {"audio_stream": index, **extracted}
     write_json(path, info)
     stamp(path, item.media)

@@ -26,21 +26,21 @@ from subvox.asr import DecodeOptions, ModelSpec
 from subvox.asr.transcribe import LanguageOptions, as_float, transcribe_audio
 from subvox.asr.wer import wer
 from subvox.errors import SubvoxError
-from subvox.library.atomic import atomic_path, read_json, write_json
+from subvox.library.atomic import read_json, write_json
 from subvox.library.failures import clear_failure, report_failure
 from subvox.library.layout import Item, Layout, dub_done, mark_dubbed, subs_done
 from subvox.media.ffmpeg import extract_audio, mux_audio_track, open_pcm
 from subvox.media.languages import iso639_2
-from subvox.revoice import timing
+from subvox.revoice import mix, timing
 from subvox.revoice.cast import cast
 from subvox.revoice.selfclone import SelfClones
 from subvox.revoice.tts import Voice, load_voice
+from subvox.soundtrack.cache import stems_at
 from subvox.subtitles.job import load_cues
-from subvox.subtitles.segment import CueLimits
 
 log = logging.getLogger("subvox")
 
-BLOCK_S = 30  # seconds per block when mixing and resampling
+BLOCK_S = mix.BLOCK_S
 CODECS = {".webm": "libopus"}  # the dub track's codec per container (default aac)
 SIM_RATE = 16000
 
@@ -147,35 +147,6 @@ def _speech_at(samples: np.ndarray, rate: int, spans: list[tuple[int, int]], max
     return timing.resample(joined, rate, SIM_RATE)
 
 
-def _mono(block: np.ndarray) -> np.ndarray:
-    return (block.astype(np.float32) / 32768.0).mean(axis=1)
-
-
-def write_mix(
-    dest: str, timeline: np.ndarray, original: np.ndarray, rate: int, spans: list[tuple[int, int]], revoice: dict
-) -> int:
-    """Write the dub (replace: mono) or the original ducked under it (duck: the original's
-    channels) as 16-bit WAV, block by block, atomically. Returns the channel count."""
-    import soundfile
-
-    duck = revoice["mix"] == "duck"
-    channels = original.shape[1] if duck else 1
-    floor, ramp = timing.db_to_gain(revoice["duck_db"]), round(revoice["duck_ramp_ms"] / 1000 * rate)
-    with atomic_path(dest) as tmp, soundfile.SoundFile(tmp, "w", rate, channels, "PCM_16", format="WAV") as out:
-        for start, stop in timing.blocks(timeline.shape[0], BLOCK_S * rate):
-            voice = np.asarray(timeline[start:stop], dtype=np.float32)
-            if duck:
-                gain = timing.duck_gain(start, stop, spans, floor, ramp)
-                under = np.zeros((stop - start, channels), dtype=np.float32)
-                piece = original[start:stop]
-                under[: piece.shape[0]] = piece.astype(np.float32) / 32768.0
-                block = under * gain[:, None] + voice[:, None]
-            else:
-                block = voice[:, None]
-            out.write(np.clip(block, -1.0, 32767 / 32768))
-    return channels
-
-
 def _roundtrip(model: ModelSpec, timeline: np.ndarray, rate: int, language: str, config: dict, tmp: str) -> str:
     """What the configured ASR model hears in the dub (resampled to 16 kHz through a file)."""
     import soundfile
@@ -214,7 +185,7 @@ def revoice_one(
     translation = revoice["source"] == "translation" or (revoice["source"] == "auto" and layout.translate)
     if translation and not layout.translate:
         raise SubvoxError(f"{item.relpath}: revoice.source translation needs asr.task translate")
-    cues, transcript = load_cues(layout, item.stem, CueLimits.from_config(config["subtitles"]), translation)
+    cues, transcript = load_cues(layout, item.stem, config["subtitles"], translation)
     language = "en" if translation else transcript["language"]
     info = read_json(layout.probe(item.stem))
     index = info["extracted"]["audio_stream"]
@@ -265,7 +236,8 @@ def revoice_one(
                     "%s: cue %d (%.2f s) overflows by %.2f s", item.relpath, i + 1, cue.start, placement.overflow
                 )
         synth_s = time.perf_counter() - t0
-        out_channels = write_mix(outputs["wav"], timeline, original, rate, spans, revoice)
+        under = _background(layout, config, info, index, original, timeline, cues, spans, rate, tmp)
+        out_channels, kept = mix.write_mix(outputs["wav"], timeline, original, rate, spans, revoice, *under[:2])
         if "video" in outputs:
             title = revoice["title"] or f"subvox dub ({', '.join(voices[k].profile['name'] for k in used)})"
             codec = revoice["audio_codec"] or CODECS.get(os.path.splitext(item.media)[1].lower(), "aac")
@@ -285,6 +257,8 @@ def revoice_one(
             **timing.stretch_summary(placements),
             "overflowing": [p.to_dict() for p in placements if p.overflow > 0.01],
         }
+        if under[0] is not None:
+            qa["loudness"], qa["background_kept"] = under[2], kept
         reference_text = " ".join(_spoken_text(c) for c in cues)
         if revoice["qa"]["roundtrip"] and reference_text:
             heard = _roundtrip(asr, timeline, rate, language, config, tmp)
@@ -296,6 +270,14 @@ def revoice_one(
             max_s = revoice["qa"]["similarity_max_s"]
             source = _MonoView(original)
             qa["similarity_to_source"] = sim.between(timeline, source, rate, spans, max_s)
+            if under[0] is not None:  # the old voice heard under the dub, against a duck mix
+                back = _MonoView(under[0], 1.0)
+                voice = _Sum(_MonoView(original), back, -1.0)
+                floor = timing.db_to_gain(revoice["duck_db"])
+                qa["voice_leak"] = {
+                    "background": sim.between(_Sum(timeline, back), voice, rate, spans, max_s),
+                    "duck": sim.between(_Sum(timeline, _MonoView(original), floor), voice, rate, spans, max_s),
+                }
             if layout.diarize:  # each speaker's dub against that speaker's own speech
                 qa["similarity_per_speaker"] = {
                     str(s): sim.between(timeline, source, rate, part, max_s)
@@ -311,14 +293,58 @@ def revoice_one(
     return qa
 
 
-class _MonoView:
-    """Slices of a (frames, channels) int16 memory map as mono float, without loading it whole."""
+class NoStems(SubvoxError):
+    """The file's separation failed (recorded by the separate rule): no background to mix."""
 
-    def __init__(self, pcm: np.ndarray) -> None:
-        self.pcm = pcm
+
+def _background(
+    layout: Layout,
+    config: dict,
+    info: dict,
+    index: int,
+    original: np.ndarray,
+    timeline: np.ndarray,
+    cues: list,
+    spans: list[tuple[int, int]],
+    rate: int,
+    tmp: str,
+) -> tuple[Any, list | None, dict | None]:
+    """For ``mix: background``: the accompaniment at the source's rate and channels, the
+    speech spans QA leaves out, and the loudness match (the dub's gain is applied here)."""
+    if config["revoice"]["mix"] != "background":
+        return None, None, None
+    stems = stems_at(layout, info["sha256"], index, config["separation"])
+    if not stems.exists():
+        raise NoStems(f"{info.get('source')}: no separated stems (see the separate stage in failed.tsv)")
+    n = timeline.shape[0]
+    background = mix.background_at(stems.background, rate, original.shape[1], n, tmp)
+    cue_spans = [(round(c.start * rate), round(c.end * rate)) for c in cues]
+    voice = _Sum(_MonoView(original), _MonoView(background, 1.0), -1.0)
+    gain, loudness = mix.loudness_gain(timeline, spans, voice, cue_spans, rate)
+    for start, stop in timing.blocks(n, BLOCK_S * rate):
+        timeline[start:stop] *= np.float32(gain)
+    return background, sorted(cue_spans + spans), loudness
+
+
+class _Sum:
+    """Mono slices of ``a + weight * b`` (views or arrays), computed when sliced."""
+
+    def __init__(self, a: Any, b: Any, weight: float = 1.0) -> None:
+        self.a, self.b, self.weight = a, b, weight
 
     def __getitem__(self, key: slice) -> np.ndarray:
-        return _mono(self.pcm[key])
+        return np.asarray(self.a[key], dtype=np.float32) + self.weight * np.asarray(self.b[key], dtype=np.float32)
+
+
+class _MonoView:
+    """Slices of a (frames, channels) memory map (int16, or float with ``scale`` 1) as mono
+    float, without loading it whole."""
+
+    def __init__(self, pcm: np.ndarray, scale: float = 32768.0) -> None:
+        self.pcm, self.scale = pcm, scale
+
+    def __getitem__(self, key: slice) -> np.ndarray:
+        return (self.pcm[key].astype(np.float32) / self.scale).mean(axis=1)
 
 
 def revoice_batch(
@@ -341,6 +367,9 @@ def revoice_batch(
         try:
             t0 = time.perf_counter()
             qa = revoice_one(item, layout, config, voices, asr, sim, tmpdir)
+        except NoStems:
+            results.append({"source": item.relpath, "status": "no stems"})  # its failure is recorded
+            continue
         except Exception as exc:  # one file must never cost the others their results
             results.append(report_failure(layout, item, "revoice", exc))
             continue

@@ -83,7 +83,7 @@ def diarize_batch(
         stage = "prepare_audio"
         try:
             t1 = time.perf_counter()
-            samples = prepare_one(item, layout, config["audio"], tmpdir)
+            samples = prepare_one(item, layout, config["audio"], tmpdir, config.get("separation"))
             stage = "diarize"
             record = diarize_one(item, samples, diarizer, options, conf, enrolled)
             del samples

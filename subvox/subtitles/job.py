@@ -185,7 +185,9 @@ def process_batch(
 
         def top_up(depth: int) -> None:
             for i in itertools.islice(ahead, max(0, depth - len(prepared))):
-                prepared.append(pool.submit(_timed, prepare_one, i, layout, config["audio"], tmpdir))
+                prepared.append(
+                    pool.submit(_timed, prepare_one, i, layout, config["audio"], tmpdir, config.get("separation"))
+                )
 
         def requests() -> Iterator[FileRequest]:
             top_up(2)

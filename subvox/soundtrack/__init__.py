@@ -1,0 +1,1 @@
+"""The soundtrack stage: voice / background separation and speech enhancement."""
