@@ -1,20 +1,14 @@
-"""Rule report: OUTPUT/report.html with per-file waveforms and cues, QA, speed and failures."""
+"""Rule report: OUTPUT/report.html (the library overview) and OUTPUT/report_files/ (a page per file)."""
 
-import csv
-import os
-
-from subvox.reports.html import write_report
+from subvox.reports.review import write_report
 from subvox.workflow.rulescript import log, run
 
 
 def main(smk):
-    failed_tsv = os.path.join(smk.params.layout.out, "failed.tsv")
-    failed = []
-    if os.path.isfile(failed_tsv):
-        with open(failed_tsv, encoding="utf-8", newline="") as fh:
-            failed = list(csv.DictReader(fh, delimiter="\t"))
-    write_report(smk.output.html, smk.params.files, smk.params.layout, failed, smk.params.conf["max_files"])
-    log.info("report of %d files written", len(smk.params.files))
+    records = write_report(smk.output.html, smk.params.files, smk.params.layout, smk.params.conf)
+    flagged = sum(1 for r in records if r.flags)
+    failed = sum(1 for r in records if r.failed)
+    log.info("report of %d files written (%d need attention, %d of them failed)", len(records), flagged, failed)
 
 
 run(snakemake, main)
