@@ -9,6 +9,7 @@ again by its own process id.
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import os
@@ -51,12 +52,13 @@ class Chromium:
         from websockets.sync.client import connect
 
         self._profile = tempfile.mkdtemp(prefix="subvox-chromium-")
+        self._stack = contextlib.ExitStack()
         args = [self.binary, *FLAGS, f"--user-data-dir={self._profile}", f"--window-size={self.size[0]},{self.size[1]}"]
         self._proc = subprocess.Popen([*args, "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         port = self._port()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as resp:
             pages = [t for t in json.load(resp) if t["type"] == "page"]
-        self._ws = connect(pages[0]["webSocketDebuggerUrl"], max_size=None, open_timeout=10)
+        self._ws = self._stack.enter_context(connect(pages[0]["webSocketDebuggerUrl"], max_size=None, open_timeout=10))
         for domain in ("Page", "Runtime", "Log"):
             self.send(f"{domain}.enable")
         width, height = self.size  # the viewport itself (the window size includes the browser's frame)
@@ -65,7 +67,7 @@ class Chromium:
 
     def __exit__(self, *exc: object) -> None:
         try:
-            self._ws.close()
+            self._stack.close()
         finally:
             self._proc.terminate()
             try:

@@ -94,4 +94,5 @@
   });
   render();
   document.body.dataset.ready = "1";
+  document.body.dataset.readyMs = String(Math.round(performance.now())); // since navigation start
 })();

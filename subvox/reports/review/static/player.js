@@ -159,9 +159,14 @@
   });
   if (dub) {
     dub.addEventListener("error", function () {
-      document.getElementById("media-error").textContent = "dub not found or not playable here: " + dub.getAttribute("src");
+      say("dub not found or not playable here: " + dub.getAttribute("src"));
       chooseVoice("original");
     });
+  }
+
+  function say(line) { // problems with the media, one per line
+    const box = document.getElementById("media-error");
+    box.textContent += (box.textContent ? "\n" : "") + line;
   }
 
   media.addEventListener("play", function () { if (useDub) { syncDub(0); dub.play().catch(function () {}); } requestAnimationFrame(frame); });
@@ -170,9 +175,8 @@
   media.addEventListener("timeupdate", function () { syncDub(0.3); update(); });
   media.addEventListener("ratechange", function () { syncDub(0); });
   media.addEventListener("error", function () {
-    document.getElementById("media-error").textContent =
-      "media not found or not playable here: " + media.getAttribute("src") +
-      " (the page links to the source by a path relative to this page; cues, timeline and QA still work)";
+    say("media not found or not playable here: " + media.getAttribute("src") +
+      " (the page links to the source by a path relative to this page; cues, timeline and QA still work)");
   });
 
   if (list) {
