@@ -1,6 +1,6 @@
 """Voice / background separation and speech enhancement on mixes with known stems.
 
-    .venv/bin/python bench/separation.py [--lengths 1,20] [--threads 2]
+    .venv/bin/python bench/separation.py [--parts stems,wer,memory] [--lengths 1,20] [--threads 2]
 
 Real English speech (tests/data and ../shared/data, human references) over synthetic music
 and pink noise at known levels (subvox.soundtrack.synth), so the true stems are known.
@@ -170,20 +170,24 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lengths", default="1,20", help="minutes of the memory tracks ('' skips them)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--parts", default="stems,wer,memory", help="which tables to print")
     ap.add_argument("--child", type=float, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         return child(args.child, args.threads)
     from subvox.soundtrack.registry import load_separator
 
-    separator = load_separator("spleeter", args.threads)
-    print("## Stems against the true stems (Pearson correlation)\n")
-    print(md_table(["mix", "audio s", "vocals", "background", "separate s"], stem_scores(separator, load_speech())))
-    print("\n## WER (tiny.en) with each audio.enhance method; RTF of the enhancement\n")
-    heads = ["audio", *(f"WER {m}" for m in METHODS), *(f"RTF {m}" for m in METHODS[1:])]
-    print(md_table(heads, wer_rows(separator, args.threads)))
+    parts = set(args.parts.split(","))
+    separator = load_separator("spleeter", args.threads) if parts & {"stems", "wer"} else None
+    if "stems" in parts:
+        print("## Stems against the true stems (Pearson correlation)\n")
+        print(md_table(["mix", "audio s", "vocals", "background", "separate s"], stem_scores(separator, load_speech())))
+    if "wer" in parts:
+        print("\n## WER (tiny.en) with each audio.enhance method; RTF of the enhancement\n")
+        heads = ["audio", *(f"WER {m}" for m in METHODS), *(f"RTF {m}" for m in METHODS[1:])]
+        print(md_table(heads, wer_rows(separator, args.threads)))
     lengths = [float(x) for x in args.lengths.split(",") if x]
-    if lengths:
+    if lengths and "memory" in parts:
         print("\n## Separation of long tracks (fresh process each; speech + music at 5 dB)\n")
         heads = ["track", "load s", "separate s", "s per audio min", "peak RSS MB"]
         print(md_table(heads, memory_rows(lengths, args.threads)))

@@ -179,8 +179,9 @@ def extract_audio(
             )
         except ffmpeg.Error as exc:
             raise SubvoxError(f"{path}: audio extraction failed ({_ffmpeg_reason(exc, path)})") from exc
-        with wave.open(str(tmp), "rb") as wf:
-            frames = wf.getnframes()
+        import soundfile  # not the wave module: it refuses WAVE_FORMAT_EXTENSIBLE (more than 2 channels)
+
+        frames = soundfile.info(str(tmp)).frames
         if frames == 0:
             raise SubvoxError(f"{path}: audio stream decodes to zero samples")
     return {"samples": frames, "duration": frames / sample_rate, "sample_rate": sample_rate}
@@ -208,11 +209,12 @@ def open_pcm(path: str | os.PathLike[str], mono: bool = True) -> tuple[np.ndarra
     """Memory-map a 16-bit PCM WAV written by ``extract_audio``: nothing is read into RAM
     until a slice is used, so long recordings cost little memory. Mono gives shape
     ``(frames,)``; with ``mono=False`` any channel count gives ``(frames, channels)``."""
-    with wave.open(os.fspath(path), "rb") as wf:
-        channels = wf.getnchannels()
-        if wf.getsampwidth() != 2 or (mono and channels != 1):
-            raise SubvoxError(f"{path}: expected {'mono ' if mono else ''}16-bit PCM WAV")
-        rate, frames = wf.getframerate(), wf.getnframes()
+    import soundfile  # not the wave module: it refuses WAVE_FORMAT_EXTENSIBLE (ffmpeg's 5.1 WAVs)
+
+    info = soundfile.info(os.fspath(path))
+    channels, rate, frames = info.channels, info.samplerate, info.frames
+    if info.subtype != "PCM_16" or (mono and channels != 1):
+        raise SubvoxError(f"{path}: expected {'mono ' if mono else ''}16-bit PCM WAV")
     shape = (frames,) if mono else (frames, channels)
     offset = os.path.getsize(path) - frames * channels * 2  # ffmpeg writes the data chunk last
     if frames == 0:

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from subvox.library.atomic import atomic_path
-from subvox.media.ffmpeg import open_pcm
 from subvox.revoice import timing
 
 BLOCK_S = 30  # seconds per block when mixing and resampling
@@ -28,26 +27,33 @@ LOUDNESS_MAX_S = 300  # seconds of speech measured for the loudness match
 def background_at(stem_wav: str, rate: int, channels: int, frames: int, tmp: str) -> np.ndarray:
     """The background stem as float32 (frames, channels) at ``rate`` (a memory map, zero-padded
     or cut to ``frames``), resampled block by block."""
+    import soundfile
     import soxr
 
-    stem, stem_rate = open_pcm(stem_wav, mono=False)
     out = np.memmap(os.path.join(tmp, "background.f32"), dtype=np.float32, mode="w+", shape=(max(frames, 1), channels))
     out = out[:frames]
     out[:] = 0.0
-    src_ch = stem.shape[1]
-    stream = soxr.ResampleStream(stem_rate, rate, src_ch, dtype="float32", quality="HQ")
-    pos, step, n = 0, BLOCK_S * stem_rate, stem.shape[0]
-    for start in range(0, max(n, 1), step):
-        piece = np.asarray(stem[start : start + step], dtype=np.float32) / 32768.0
-        piece = piece if stem_rate == rate else stream.resample_chunk(piece, last=start + step >= n)
-        piece = piece.reshape(-1, src_ch)
-        if src_ch != channels:  # stems carry the source's channels; a mismatch only if capped
-            piece = np.repeat(piece.mean(axis=1, keepdims=True), channels, axis=1)
-        take = min(piece.shape[0], frames - pos)
-        if take > 0:
-            out[pos : pos + take] = piece[:take]
-            pos += take
+    pos = 0
+    with soundfile.SoundFile(stem_wav) as stem:  # WAVE_FORMAT_EXTENSIBLE beyond 2 channels
+        stem_rate, src_ch, n = stem.samplerate, stem.channels, stem.frames
+        stream = soxr.ResampleStream(stem_rate, rate, src_ch, dtype="float32", quality="HQ")
+        for start in range(0, max(n, 1), BLOCK_S * stem_rate):
+            piece = stem.read(BLOCK_S * stem_rate, dtype="float32", always_2d=True)
+            last = start + BLOCK_S * stem_rate >= n
+            piece = piece if stem_rate == rate else stream.resample_chunk(piece, last=last).reshape(-1, src_ch)
+            pos = _put(out, pos, piece, channels)
     return out
+
+
+def _put(out: np.ndarray, pos: int, piece: np.ndarray, channels: int) -> int:
+    """Copy ``piece`` into ``out`` from ``pos`` (as far as it reaches); returns the new position."""
+    if piece.shape[1] != channels:  # stems carry the source's channels; a mismatch only if capped
+        piece = np.repeat(piece.mean(axis=1, keepdims=True), channels, axis=1)
+    take = min(piece.shape[0], out.shape[0] - pos)
+    if take > 0:
+        out[pos : pos + take] = piece[:take]
+        pos += take
+    return pos
 
 
 def _loudness(samples: Any, rate: int, spans: list[tuple[int, int]]) -> float:

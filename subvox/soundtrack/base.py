@@ -45,6 +45,18 @@ class Enhancer(ABC):
     def frames(self, audio: np.ndarray) -> np.ndarray:
         """Enhance ``audio`` (a whole number of frames) continuing the current state."""
 
+    @abstractmethod
+    def _free(self, state: int) -> None:
+        """Release the native state held in ``_state``."""
+
+    def close(self) -> None:
+        if getattr(self, "_state", None):
+            self._free(self._state)
+            self._state = None
+
+    def __del__(self) -> None:
+        self.close()
+
 
 class Enhancing:
     """Feeds an enhancer blocks of any length and returns output aligned with the input."""

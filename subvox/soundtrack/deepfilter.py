@@ -57,13 +57,8 @@ class DeepFilter(Enhancer):
             self._lib.df_process_frame(self._state, x[i:].ctypes.data_as(f), out[i:].ctypes.data_as(f))
         return out
 
-    def close(self) -> None:
-        if self._state:
-            self._lib.df_free(self._state)
-            self._state = None
-
-    def __del__(self) -> None:
-        self.close()
+    def _free(self, state: int) -> None:
+        self._lib.df_free(state)
 
     def identity(self) -> dict[str, Any]:
         return {"enhancer": self.name, "model": self.assets.model_version, "sha256": self.assets.model_sha256}

@@ -55,14 +55,15 @@ def enhance_pcm(audio: np.ndarray, rate: int, enhancer: Enhancer, dest: str) -> 
 
 def vocals_pcm(vocals_wav: str, rate: int, frames: int, dest: str) -> np.ndarray:
     """The separated voice (stems at their own rate and channels) as mono int16 at ``rate``."""
+    import soundfile
     import soxr
 
-    stem, stem_rate = open_pcm(vocals_wav, mono=False)
-    down = soxr.ResampleStream(stem_rate, rate, 1, dtype="float32", quality="HQ")
-    block, n, budget = BLOCK_S * stem_rate, stem.shape[0], [frames]
-    with _writer(dest, rate) as out:
+    budget = [frames]
+    with soundfile.SoundFile(vocals_wav) as stem, _writer(dest, rate) as out:  # stems may be WAVE_FORMAT_EXTENSIBLE
+        down = soxr.ResampleStream(stem.samplerate, rate, 1, dtype="float32", quality="HQ")
+        block, n = BLOCK_S * stem.samplerate, stem.frames
         for start in range(0, max(n, 1), block):
-            piece = np.asarray(stem[start : start + block], dtype=np.float32).mean(axis=1) / 32768.0
+            piece = stem.read(block, dtype="float32", always_2d=True).mean(axis=1)
             _write_exact(out, down.resample_chunk(piece, last=start + block >= n), budget)
         out.write(np.zeros(budget[0], dtype=np.float32))
     return open_pcm(dest)[0]

@@ -54,13 +54,8 @@ class RNNoise(Enhancer):
             self._lib.rnnoise_process_frame(self._state, out[i:].ctypes.data_as(f), x[i:].ctypes.data_as(f))
         return out / SCALE
 
-    def close(self) -> None:
-        if self._state:
-            self._lib.rnnoise_destroy(self._state)
-            self._state = None
-
-    def __del__(self) -> None:
-        self.close()
+    def _free(self, state: int) -> None:
+        self._lib.rnnoise_destroy(state)
 
     def identity(self) -> dict[str, Any]:
         return {"enhancer": self.name, "library": self.path.name}
