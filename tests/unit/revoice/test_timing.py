@@ -93,7 +93,7 @@ def test_duck_gain_is_low_under_speech_one_elsewhere_and_ramps_between():
 def test_duck_mix_lowers_the_original_only_under_the_dub(tmp_path):
     import soundfile
 
-    from subvox.revoice.job import write_mix
+    from subvox.revoice.mix import write_mix
 
     rate, n = 8000, 8000 * 4
     original = np.full((n, 2), 16384, dtype=np.int16)  # 0.5 in both channels
@@ -101,12 +101,13 @@ def test_duck_mix_lowers_the_original_only_under_the_dub(tmp_path):
     timeline[rate : 2 * rate] = 0.25  # the dub speaks from 1 s to 2 s
     revoice = {"mix": "duck", "duck_db": -20.0, "duck_ramp_ms": 100}
     dest = tmp_path / "mix.wav"
-    assert write_mix(str(dest), timeline, original, rate, [(rate, 2 * rate)], revoice) == 2
+    assert write_mix(str(dest), timeline, original, rate, [(rate, 2 * rate)], revoice) == (2, None)
     mixed, sr = soundfile.read(dest, dtype="float32")
     assert sr == rate and mixed.shape == (n, 2)
     assert mixed[int(1.5 * rate), 0] == pytest.approx(0.5 * 0.1 + 0.25, abs=1e-3), "ducked by 20 dB under the dub"
     assert mixed[int(3.5 * rate), 1] == pytest.approx(0.5, abs=1e-3), "untouched away from the dub"
     replaced = tmp_path / "replace.wav"
-    assert write_mix(str(replaced), timeline, original, rate, [(rate, 2 * rate)], {**revoice, "mix": "replace"}) == 1
+    replace = {**revoice, "mix": "replace"}
+    assert write_mix(str(replaced), timeline, original, rate, [(rate, 2 * rate)], replace) == (1, None)
     alone, _ = soundfile.read(replaced, dtype="float32")
     assert alone[int(3.5 * rate)] == 0 and alone[int(1.5 * rate)] == pytest.approx(0.25, abs=1e-3)
