@@ -30,6 +30,7 @@ from subvox.reports.provenance import model_provenance, software
 from subvox.speakers.assign import label_transcript
 from subvox.subtitles.qa import file_qa
 from subvox.subtitles.segment import Cue, CueLimits, segment_words
+from subvox.subtitles.style import limits_for
 from subvox.subtitles.writers import rttm_id, write_outputs, write_sidecar
 
 log = logging.getLogger("subvox")
@@ -71,10 +72,15 @@ def save_transcripts(item: Item, layout: Layout, model: ModelSpec, transcripts: 
     return transcript.duration
 
 
-def load_cues(layout: Layout, stem: str, limits: CueLimits, translation: bool = False) -> tuple[list[Cue], dict]:
+def load_cues(layout: Layout, stem: str, conf: dict[str, Any], translation: bool = False) -> tuple[list[Cue], dict]:
     """The subtitle cues of a transcribed file (or of its English translation) and the
-    transcript they come from: the one segmentation that subtitles and dubs share."""
+    transcript they come from: the one segmentation that subtitles and dubs share.
+
+    The cue limits are those of the transcript's language (``subtitles`` section ``conf``);
+    they are recorded in the transcript under ``cue_limits``."""
     transcript = read_json(layout.translation(stem) if translation else layout.transcript(stem))
+    limits = limits_for(conf, transcript.get("language"))
+    transcript["cue_limits"] = dataclasses.asdict(limits)
     if layout.diarize:  # who speaks: every word, segment and cue gets its speaker
         speakers = read_json(layout.speakers(stem))
         label_transcript(transcript, speakers["turns"])
@@ -93,9 +99,10 @@ def _check_turns(item: Item, layout: Layout) -> None:
 def subtitle_one(item: Item, layout: Layout, config: dict[str, Any]) -> dict[str, Any]:
     """Cues, subtitle files, QA and done-marker for one transcribed file."""
     conf = config["subtitles"]
-    limits, labels = CueLimits.from_config(conf), conf.get("speaker_labels", "dash")
+    labels = conf.get("speaker_labels", "dash")
     _check_turns(item, layout)
-    cues, transcript = load_cues(layout, item.stem, limits)
+    cues, transcript = load_cues(layout, item.stem, conf)
+    limits = CueLimits(**transcript["cue_limits"])
     transcript["source"] = read_json(layout.probe(item.stem))
     reference_path = Path(item.media).with_suffix(".txt")
     reference = reference_path.read_text(encoding="utf-8", errors="replace") if reference_path.is_file() else None
@@ -112,7 +119,7 @@ def subtitle_one(item: Item, layout: Layout, config: dict[str, Any]) -> dict[str
             qa["sidecar"] = f"not written ({exc.strerror})"
     outputs = layout.outputs(item.stem)
     if layout.translate:
-        en_cues, translation = load_cues(layout, item.stem, limits, translation=True)
+        en_cues, translation = load_cues(layout, item.stem, conf, translation=True)
         en_paths = {"srt": outputs.pop("en_srt"), "vtt": outputs.pop("en_vtt")}
         write_outputs(translation, en_cues, en_paths, labels)
         qa["translation_cues"] = len(en_cues)

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from subvox.subtitles.scripts import join_lines, join_units, line_units, separator
+
 SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", '."', '?"', '!"')
 MAX_LEAD = 0.5  # a too-short cue may appear this much (s) before its first word
 CLAUSE_END = (",", ";", ":", "—", "–", "-", "、", "，")
@@ -51,7 +53,7 @@ class Cue:
 
     @property
     def chars(self) -> int:
-        return len(" ".join(self.lines))
+        return len(join_lines(self.lines))
 
     @property
     def cps(self) -> float:
@@ -71,22 +73,24 @@ def wrap_lines(text: str, max_chars: int, max_lines: int) -> list[str] | None:
 
     Balanced: the longest line is as short as possible; among equals, a break after
     punctuation wins, then a shorter top line (a "pyramid"). A single word longer than
-    a line is kept whole (words are never split).
+    a line is kept whole (words are never split). Scripts written without spaces break
+    between characters (subvox.subtitles.scripts.line_units).
     """
-    words = text.split()
-    if not words:
+    units = line_units(text)
+    if not units:
         return []
-    if len(" ".join(words)) <= max_chars or len(words) == 1:
-        return [" ".join(words)]
+    whole = join_units(units)
+    if len(whole) <= max_chars or len(units) == 1:
+        return [whole]
     if max_lines == 1:
         return None
     best: list[str] | None = None
     best_key: tuple[int, int, int] | None = None
-    for i in range(1, len(words)):
-        head = " ".join(words[:i])
+    for i in range(1, len(units)):
+        head = join_units(units[:i])
         if len(head) > max_chars:
             break
-        rest = wrap_lines(" ".join(words[i:]), max_chars, max_lines - 1)
+        rest = wrap_lines(join_units(units[i:]), max_chars, max_lines - 1)
         if rest is None or any(len(x) > max_chars for x in rest):
             continue
         lines = [head, *rest]
@@ -103,6 +107,11 @@ class _W:
     end: float
     text: str  # stripped
     speaker: str | None = None
+    spaced: bool = True  # Whisper's token had a leading space (see subvox.subtitles.scripts)
+
+    def after(self, text: str) -> str:
+        """``text`` with this word appended as its script writes it."""
+        return text + separator(text, (" " if self.spaced else "") + self.text) + self.text
 
 
 def _words_from_segments(segments: list[dict[str, Any]]) -> tuple[list[_W], set[int]]:
@@ -114,7 +123,8 @@ def _words_from_segments(segments: list[dict[str, Any]]) -> tuple[list[_W], set[
             text = w["word"].strip()
             if text:
                 start = max(w["start"], words[-1].start if words else 0.0)
-                words.append(_W(start, max(w["end"], start), text, w.get("speaker")))
+                spaced = w["word"][:1].isspace()
+                words.append(_W(start, max(w["end"], start), text, w.get("speaker"), spaced))
         if words:
             seg_ends.add(len(words) - 1)
     return words, seg_ends
@@ -156,7 +166,7 @@ def segment_words(
             continue
         text = ""
         for j in range(i + 1, n + 1):
-            text = f"{text} {words[j - 1].text}" if text else words[j - 1].text
+            text = words[j - 1].after(text)
             single = j == i + 1
             if not single and (len(text) > max_chars or words[j - 1].end - words[i].start > limits.max_duration):
                 break
@@ -175,7 +185,9 @@ def segment_words(
         j = back[j]
     cues = []
     for i, j in reversed(cuts):
-        text = " ".join(w.text for w in words[i:j])
+        text = ""
+        for w in words[i:j]:
+            text = w.after(text)
         lines = wrap_lines(text, limits.max_line_chars, limits.max_lines) or [text]
         cues.append(Cue(words[i].start, words[j - 1].end, lines, speaker=words[i].speaker))
     return fit_timing(cues, limits, end_of_audio)
@@ -251,20 +263,20 @@ def untimed_cues(segments: list[dict[str, Any]], limits: CueLimits = CueLimits()
     """Cues when word timings are off: split each segment's text, share time by characters."""
     cues: list[Cue] = []
     for seg in segments:
-        words = seg["text"].split()
-        if not words:
+        units = line_units(seg["text"])
+        if not units:
             continue
-        chunks: list[list[str]] = [[]]
-        for w in words:
-            trial = [*chunks[-1], w]
-            if chunks[-1] and wrap_lines(" ".join(trial), limits.max_line_chars, limits.max_lines) is None:
-                chunks.append([w])
+        chunks: list[list[tuple[str, str]]] = [[]]
+        for u in units:
+            trial = [*chunks[-1], u]
+            if chunks[-1] and wrap_lines(join_units(trial), limits.max_line_chars, limits.max_lines) is None:
+                chunks.append([u])
             else:
                 chunks[-1] = trial
-        total = sum(len(" ".join(c)) for c in chunks)
+        texts = [join_units(c) for c in chunks]
+        total = sum(len(t) for t in texts)
         t = seg["start"]
-        for c in chunks:
-            text = " ".join(c)
+        for text in texts:
             dur = (seg["end"] - seg["start"]) * len(text) / total
             lines = wrap_lines(text, limits.max_line_chars, limits.max_lines) or [text]
             cues.append(Cue(t, t + dur, lines, speaker=seg.get("speaker")))

@@ -1,6 +1,7 @@
 """Issue-3 behaviour on the real workflow with the multilingual base model.
 
-Traps (noise, silence, tones) give zero cues; German is detected as German; a file that
+Traps (noise, silence, tones) give zero cues; German is detected as German; Japanese
+subtitles carry no spaces between characters and respect Japanese line limits; a file that
 switches from English to German keeps its German part in German; translation writes
 `.en.srt`; reference transcripts give WER in QA; sidecars follow media-server naming.
 """
@@ -13,6 +14,7 @@ import json
 import pytest
 
 from subvox.asr.wer import wer
+from subvox.subtitles.scripts import space_inside_spaceless
 from tests.helpers import check_cues, clip, concat_audio, copy, make_audio, make_video, snakemake, synth, write_config
 
 pytestmark = pytest.mark.slow
@@ -27,6 +29,7 @@ def result(tmp_path_factory):
     make_audio(synth(work / "pink.wav", "anoisesrc=c=pink:a=0.2:r=16000", 10), media / "traps" / "pink noise.ogg")
     copy(clip("leopard_empty").path, media / "traps" / "empty.wav")
     copy(clip("leopard_test_de").path, media / "de" / "portal.wav")
+    copy(clip("leopard_test_ja").path, media / "ja" / "kyakkan.flac")
     concat_audio([clip("jfk").path, clip("leopard_test_de").path], media / "mixed" / "en-de.wav", gap_s=0.5)
     make_video(clip("LJ001-0001").path, media / "video" / "printing.mp4")
     (media / "video" / "printing.txt").write_text(clip("LJ001-0001").reference + "\n", encoding="utf-8")
@@ -65,6 +68,22 @@ def test_german_is_detected_as_german(result):
     assert wer(clip("leopard_test_de").reference, text, "de") <= 0.35, text
 
 
+def test_japanese_subtitles_are_written_without_spaces_and_equal_the_text(result):
+    out, _ = result
+    d = data(out, "ja/kyakkan")
+    assert d["language"] == "ja" and d["cue_limits"]["max_line_chars"] == 13
+    srt_lines = [
+        line
+        for block in (out / "ja/kyakkan.srt").read_text(encoding="utf-8").strip().split("\n\n")
+        for line in block.splitlines()[2:]
+    ]
+    txt = (out / "ja/kyakkan.txt").read_text(encoding="utf-8")
+    assert "".join(srt_lines) == "".join(txt.split("\n")), (srt_lines, txt)  # equal apart from line breaks
+    assert not any(space_inside_spaceless(line) for line in srt_lines), srt_lines
+    assert all(len(line) <= 13 or "long-line" in c.get("flags", []) for c in d["cues"] for line in c["lines"])
+    assert wer(clip("leopard_test_ja").reference, txt, "ja") <= 0.35, txt
+
+
 def test_language_switch_keeps_the_german_part_in_german(result):
     out, _ = result
     d = data(out, "mixed/en-de")
@@ -90,7 +109,7 @@ def test_reference_transcript_gives_wer_in_qa_and_summary(result):
     qa = data(out, "video/printing")["qa"]
     assert qa["wer"] is not None and qa["wer"] <= 0.1
     rows = {r["source"]: r for r in csv.DictReader((out / "summary.tsv").open(encoding="utf-8"), delimiter="\t")}
-    assert len(rows) == 7
+    assert len(rows) == 8
     assert float(rows["video/printing.mp4"]["wer"]) == pytest.approx(qa["wer"])
     assert rows["traps/silence.mp3"]["cues"] == "0"
     assert rows["mixed/en-de.wav"]["languages"] == "en,de"
