@@ -7,9 +7,9 @@ from snakemake.exceptions import WorkflowError
 
 from subvox.config import load_schema, validate_config
 from subvox.errors import SubvoxError
-from subvox.library import layout
+from subvox.library import layout, plan
 from subvox.library.discover import WORK_DIRNAME, scan_media
-from subvox.library.failures import write_failed_tsv, write_skipped_tsv
+from subvox.library.failures import clear_failure, write_failed_tsv, write_skipped_tsv
 from subvox.models import store as subvox_models
 from subvox.revoice import profiles
 from subvox.revoice.cast import check_cast
@@ -62,20 +62,30 @@ if REVOICE:
     except SubvoxError as exc:
         raise WorkflowError(str(exc)) from None
 
-try:
-    SCAN = scan_media(INPUT, output_dir=OUT, **config["discovery"])
-except SubvoxError as exc:
-    raise WorkflowError(str(exc)) from None
-MEDIA = {m.stem: m.relpath for m in SCAN.items}  # real names (may hold bytes that are not UTF-8)
-NAMES = {m.stem: m.name for m in SCAN.items}  # the same as valid UTF-8, for everything written
-
-# Per-file bookkeeping (see subvox/library/layout.py): only pending files go into batches.
 LAYOUT = layout.layout_for(config)
-PENDING = {s for s in MEDIA if not layout.is_done(LAYOUT, s, os.path.join(INPUT, MEDIA[s]))}
-BATCHES, REQUESTED = layout.plan_batches(list(MEDIA), PENDING, LAYOUT.fingerprints, config["batch_size"])
-if workflow.is_main_process and not workflow.dryrun:
-    for _key in REQUESTED:  # a batch with pending files is to be run again, whatever a past run left
-        layout.forget_batch(LAYOUT, _key)
+if workflow.is_main_process:
+    try:
+        SCAN = scan_media(INPUT, output_dir=OUT, **config["discovery"])
+    except SubvoxError as exc:
+        raise WorkflowError(str(exc)) from None
+    MEDIA = {m.stem: m.relpath for m in SCAN.items}  # real names (may hold bytes that are not UTF-8)
+    NAMES = {m.stem: m.name for m in SCAN.items}  # the same as valid UTF-8, for everything written
+    # Per-file bookkeeping (see subvox/library/layout.py): only pending files go into batches.
+    PENDING = {s for s in MEDIA if not layout.is_done(LAYOUT, s, os.path.join(INPUT, MEDIA[s]))}
+    BATCHES, REQUESTED = layout.plan_batches(list(MEDIA), PENDING, LAYOUT.fingerprints, config["batch_size"])
+    PLAN = None
+    if not workflow.dryrun:  # frozen before any job starts: jobs read only this (subvox/library/plan.py)
+        PLAN = plan.freeze(WORK, LAYOUT.fingerprints.plan, INPUT, MEDIA, NAMES, {k: BATCHES[k] for k in REQUESTED})
+        for _key in REQUESTED:  # a batch with pending files is to be run again, whatever a past run left
+            layout.forget_batch(LAYOUT, _key)
+else:  # a job (on a cluster node: the workflow is read again there): the main process's plan
+    try:
+        PLAN = plan.load(WORK, LAYOUT.fingerprints.plan)
+    except SubvoxError as exc:
+        raise WorkflowError(str(exc)) from None
+    MEDIA = {s: f.relpath for s, f in PLAN.files.items()}
+    NAMES = {s: f.name for s, f in PLAN.files.items()}
+    BATCHES, REQUESTED = PLAN.batches, PLAN.requested
 
 
 wildcard_constraints:
@@ -85,8 +95,16 @@ wildcard_constraints:
 
 
 def batch_items(wildcards):
-    """(stem, media path, display name relative to input_dir) of each file of one batch."""
-    return [(s, os.path.join(INPUT, MEDIA[s]), NAMES[s]) for s in BATCHES[wildcards.batch]]
+    """(stem, media path, display name relative to input_dir) of each file of one batch: in a
+    job, the planned members whose media still looks as planned (the others wait for the next run)."""
+    if wildcards.batch not in BATCHES:  # another main process froze a new plan meanwhile
+        raise WorkflowError(f"batch {wildcards.batch} is not in {plan.plan_path(WORK)}: its run was superseded")
+    stems = BATCHES[wildcards.batch]
+    if not workflow.is_main_process:
+        stems, left = plan.unchanged(PLAN, INPUT, stems)
+        for stem, change in left.items():
+            print(f"subvox: {NAMES[stem]}: {change} since the run was planned; left to the next run", file=sys.stderr)
+    return [(s, os.path.join(INPUT, MEDIA[s]), NAMES[s]) for s in stems]
 
 
 def speaker_turns(wildcards):
@@ -148,6 +166,8 @@ def report_run(out, media):
     """End of run: OUTPUT/summary.tsv, OUTPUT/failed.tsv and a one-line account of the run."""
     if not os.path.isdir(out):
         return
+    changed = _library_changes(out)
+    media = {s: r for s, r in media.items() if s not in changed.removed}
     paths = {s: os.path.join(INPUT, media[s]) for s in media}
     subtitled = {s for s in media if layout.subs_done(LAYOUT, s, paths[s])}
     done = {s for s in subtitled if not REVOICE or layout.dub_done(LAYOUT, s, paths[s])}
@@ -162,7 +182,28 @@ def report_run(out, media):
         + (f"{failed} failed (see {out}/failed.tsv)" if failed else "none failed")
         + (f", {len(media) - len(done) - failed} unfinished" if len(media) - len(done) - failed else "")
         + (f"; {skipped} entries skipped (see {out}/skipped.tsv)" if skipped else "")
+        + (f"; changed during the run: {len(changed.added)} added, {len(changed.replaced)} replaced, "
+           f"{len(changed.removed)} removed (see {out}/changed.tsv; the next run takes them up)" if changed else "")
         + f". This run: {layout.run_account(LAYOUT, REQUESTED, len(media), failed, RUN_START)}",
         file=sys.stderr,
     )
     return failed
+
+
+def _library_changes(out):
+    """What changed in the library under this run (added, replaced, removed since the plan was
+    frozen): replaced files lose their done-markers (a job may have read either version), removed
+    ones their failure records; OUTPUT/changed.tsv lists them all."""
+    if PLAN is None:
+        return plan.Changes([], [], [])
+    try:
+        now = scan_media(INPUT, output_dir=OUT, **config["discovery"]).items
+    except SubvoxError:
+        now = []  # the whole input folder is gone: every planned file counts as removed
+    found = plan.changes(PLAN, INPUT, {m.stem: m.relpath for m in now})
+    for stem in found.replaced:
+        layout.forget_done(LAYOUT, stem)
+    for stem in found.removed:
+        clear_failure(out, stem)
+    plan.write_changed_tsv(out, PLAN, found, {m.stem: m.name for m in now})
+    return found

@@ -265,6 +265,14 @@ def dub_done(layout: Layout, stem: str, media: str) -> bool:
     )
 
 
+def forget_done(layout: Layout, stem: str) -> None:
+    """Drop ``stem``'s done-markers: its media changed while a job may have been reading it,
+    so whatever was made is not trusted and the next run redoes the file."""
+    for path in (layout.done_marker(stem), layout.dub_marker(stem)):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
 def is_done(layout: Layout, stem: str, media: str) -> bool:
     """True when every stage the configuration asks for is current for ``stem``."""
     return subs_done(layout, stem, media) and (not layout.revoice or dub_done(layout, stem, media))
@@ -273,10 +281,10 @@ def is_done(layout: Layout, stem: str, media: str) -> bool:
 def plan_batches(stems: list[str], pending: set[str], fp: Fingerprints, batch_size: int) -> tuple[dict, list]:
     """Split the library into fixed batches; return all of them and the keys that have work.
 
-    Batches are consecutive runs of the sorted library, so a job that re-reads the
-    workflow (a cluster node does) finds the same batch under the same key whatever has
-    finished meanwhile. Only batches with a pending file are requested; inside a job,
-    files that are already done are skipped.
+    Batches are consecutive runs of the sorted library, so adding a file shifts only the
+    batches after it. Only batches with a pending file are requested (the main process
+    freezes them, see ``plan``: jobs never re-plan); inside a job, files that are already
+    done are skipped.
     """
     batches: dict[str, list[str]] = {}
     requested = []

@@ -2,7 +2,17 @@ import os
 import time
 
 from subvox.config import validate_config
-from subvox.library.layout import Fingerprints, Layout, fingerprints, is_done, mark_done, model_identity, plan_batches
+from subvox.library.layout import (
+    Fingerprints,
+    Layout,
+    fingerprints,
+    forget_done,
+    is_done,
+    mark_done,
+    mark_dubbed,
+    model_identity,
+    plan_batches,
+)
 
 FP = Fingerprints("a" * 12, "b" * 12)
 
@@ -62,6 +72,21 @@ def test_done_needs_marker_newer_than_media_and_every_output(tmp_path):
     mark_done(layout, "clip", str(media))
     os.utime(media, (1, 1))
     assert not is_done(layout, "clip", str(media)), "a media file replaced by an older one is redone too"
+
+
+def test_a_file_changed_under_a_run_loses_both_markers(tmp_path):
+    layout = Layout(str(tmp_path / "out"), Fingerprints("a" * 12, "b" * 12, "d" * 12), ("srt",), False, revoice=True)
+    media = tmp_path / "clip.wav"
+    media.write_bytes(b"x")
+    os.makedirs(tmp_path / "out")
+    for path in [*layout.outputs("clip").values(), *layout.dub_outputs("clip", str(media)).values()]:
+        open(path, "w").close()
+    mark_done(layout, "clip", str(media))
+    mark_dubbed(layout, "clip", str(media))
+    assert is_done(layout, "clip", str(media))
+    forget_done(layout, "clip")
+    assert not os.path.exists(layout.done_marker("clip")) and not os.path.exists(layout.dub_marker("clip"))
+    forget_done(layout, "clip")  # nothing left to drop: no error
 
 
 def test_returning_to_an_earlier_setting_renders_again(tmp_path):
