@@ -1,11 +1,17 @@
-"""A real single-node SLURM cluster (munge, slurmctld, slurmd) for tests, started and stopped here.
+"""A real SLURM cluster on this one machine (munge, slurmctld, one slurmd per node) for tests.
 
-Only the daemons this module starts are stopped; every wait is bounded. Needs root and
-Debian's slurm-wlm and munge packages (installed by `.ci/run` / `make slurm-deps`).
+Several compute nodes share the machine through Slurm's own support for it: each node is a
+``slurmd -N <name>`` with its own port (``Port=`` on its NodeName line), spool, pid and log
+file (``%n`` in their paths); Debian's slurm-wlm 22.05 honours it. Each node offers one
+GPU as a GRES backed by ``/dev/null`` (there is no GPU here): enough for SLURM to schedule
+and account GPU requests, not to run CUDA. Only the daemons and job processes this module
+starts are stopped, by pid; every wait is bounded. Needs root and Debian's slurm-wlm and
+munge packages (installed by `.ci/run` / `make slurm-deps`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import re
@@ -18,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REQUIRED = ("slurmctld", "slurmd", "munged", "sbatch", "squeue", "sinfo")
+REQUIRED = ("slurmctld", "slurmd", "munged", "sbatch", "squeue", "sinfo", "scontrol", "scancel")
 
 
 def missing_tools() -> list[str]:
@@ -41,6 +47,8 @@ def _wait(predicate, timeout: float, what: str, interval: float = 0.5) -> None:
 @dataclass
 class SlurmCluster:
     root: Path
+    nodes: tuple[str, ...] = ("node1", "node2")
+    cpus: int = 2  # per node: a job asking for 2 threads takes a whole node
     hostname: str = field(default_factory=socket.gethostname)
     started: list[tuple[str, Path]] = field(default_factory=list)  # (daemon, pid file) we own
     linked: Path | None = None  # the default-path config link we made
@@ -52,12 +60,18 @@ class SlurmCluster:
     def _memory_mb(self) -> int:
         out = subprocess.run([_tool("slurmd"), "-C"], capture_output=True, text=True, timeout=30).stdout
         real = int(re.search(r"RealMemory=(\d+)", out).group(1))
-        return int(real * 0.9)
+        return int(real * 0.9 / len(self.nodes))
 
     def write_config(self) -> None:
         for sub in ("state", "spool", "log"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         r = self.root
+        mem = self._memory_mb()
+        nodes = "\n".join(
+            f"NodeName={n} NodeHostname={self.hostname} NodeAddr=127.0.0.1 Port={6818 + i} CPUs={self.cpus} "
+            f"RealMemory={mem} Gres=gpu:1 State=UNKNOWN"
+            for i, n in enumerate(self.nodes)
+        )
         (r / "slurm.conf").write_text(
             f"""ClusterName=subvoxtest
 SlurmctldHost={self.hostname}(127.0.0.1)
@@ -70,24 +84,28 @@ ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
+GresTypes=gpu
 ReturnToService=2
+JobRequeue=0
+SlurmdTimeout=5
 MinJobAge=3600
 SchedulerType=sched/backfill
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 StateSaveLocation={r}/state
-SlurmdSpoolDir={r}/spool
+SlurmdSpoolDir={r}/spool/%n
 SlurmctldPidFile={r}/slurmctld.pid
-SlurmdPidFile={r}/slurmd.pid
+SlurmdPidFile={r}/slurmd-%n.pid
 SlurmctldLogFile={r}/log/slurmctld.log
-SlurmdLogFile={r}/log/slurmd.log
+SlurmdLogFile={r}/log/slurmd-%n.log
 SlurmctldPort=6817
 SlurmdPort=6818
-NodeName={self.hostname} NodeAddr=127.0.0.1 CPUs={os.cpu_count()} RealMemory={self._memory_mb()} State=UNKNOWN
+{nodes}
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 """,
             encoding="utf-8",
         )
+        (r / "gres.conf").write_text(f"NodeName={','.join(self.nodes)} Name=gpu File=/dev/null\n", encoding="utf-8")
 
     def _munge_running(self) -> bool:
         return subprocess.run(["munge", "-n"], capture_output=True, timeout=10).returncode == 0
@@ -120,26 +138,61 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
             _wait(self._munge_running, 30, "munged")
         subprocess.run([_tool("slurmctld"), "-f", str(self.root / "slurm.conf")], check=True, timeout=30, env=self.env)
         self.started.append(("slurmctld", self.root / "slurmctld.pid"))
-        subprocess.run([_tool("slurmd"), "-f", str(self.root / "slurm.conf")], check=True, timeout=30, env=self.env)
-        self.started.append(("slurmd", self.root / "slurmd.pid"))
-        _wait(self._node_ready, 90, "the SLURM node to become idle")
+        for node in self.nodes:
+            self.start_node(node)
+        _wait(lambda: self.node_states() == dict.fromkeys(self.nodes, "idle"), 90, "every SLURM node to become idle")
 
-    def _node_ready(self) -> bool:
-        proc = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True, timeout=10, env=self.env)
-        return proc.returncode == 0 and proc.stdout.strip() in ("idle", "mixed", "allocated")
+    def start_node(self, node: str) -> None:
+        """Start (or restart) one node's slurmd and put the node back into service."""
+        subprocess.run(
+            [_tool("slurmd"), "-f", str(self.root / "slurm.conf"), "-N", node], check=True, timeout=30, env=self.env
+        )
+        entry = ("slurmd", self.root / f"slurmd-{node}.pid")
+        if entry not in self.started:
+            self.started.append(entry)
+        self.scontrol("update", f"NodeName={node}", "State=RESUME", check=False)  # after a failure: back to idle
+
+    def fail_node(self, node: str) -> list[str]:
+        """The node goes down: its slurmd and every process of the jobs running on it are killed
+        (SIGKILL, by pid), as if it lost power; returns those jobs' ids."""
+        running = [j["id"] for j in self.jobs() if j["node"] == node and j["state"] == "RUNNING"]
+        pids = _slurmd_pid(self.root / f"slurmd-{node}.pid") + [p for j in running for p in _job_pids(j)]
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return running
+
+    def node_states(self) -> dict[str, str]:
+        proc = subprocess.run(
+            ["sinfo", "-h", "-N", "-o", "%N %T"], capture_output=True, text=True, timeout=10, env=self.env
+        )
+        rows = [line.split() for line in proc.stdout.splitlines() if line.strip()] if proc.returncode == 0 else []
+        return {r[0]: r[1].rstrip("*~#") for r in rows}
+
+    def scontrol(self, *args: str, check: bool = True) -> str:
+        proc = subprocess.run(
+            [_tool("scontrol"), *args], capture_output=True, text=True, timeout=30, env=self.env, check=check
+        )
+        return proc.stdout
 
     def jobs(self) -> list[dict[str, str]]:
-        """Every job the controller knows (finished ones too: MinJobAge keeps them an hour)."""
-        proc = subprocess.run(
-            ["squeue", "-h", "-t", "all", "-o", "%i|%j|%T|%k"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            env=self.env,
-            check=True,
-        )
-        rows = [line.split("|") for line in proc.stdout.splitlines() if line.strip()]
-        return [{"id": r[0], "name": r[1], "state": r[2], "comment": r[3]} for r in rows]
+        """Every job the controller knows (finished ones too: MinJobAge keeps them an hour):
+        id, name, state, comment, node and the GPU request as SLURM recorded it."""
+        rows = []
+        for line in self.scontrol("show", "job", "-o", check=False).splitlines():
+            fields = dict(re.findall(r"(\w+)=(\S*)", line))
+            if "JobId" in fields:
+                rows.append(
+                    {
+                        "id": fields["JobId"],
+                        "name": fields.get("JobName", ""),
+                        "state": fields.get("JobState", ""),
+                        "comment": fields.get("Comment", ""),
+                        "node": fields.get("BatchHost", "") or fields.get("NodeList", ""),
+                        "gpus": fields.get("TresPerJob", "") + fields.get("TresPerNode", ""),
+                    }
+                )
+        return rows
 
     def stop(self) -> None:
         for name, pidfile in reversed(self.started):
@@ -159,3 +212,26 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
         if self.linked is not None:
             self.linked.unlink(missing_ok=True)
             self.linked = None
+
+
+def _slurmd_pid(pidfile: Path) -> list[int]:
+    try:
+        return [int(pidfile.read_text().strip())]
+    except (OSError, ValueError):
+        return []
+
+
+def _job_pids(job_id: str) -> list[int]:
+    """Processes of one SLURM job: its slurmstepd and everything started with its SLURM_JOB_ID."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if cmdline.startswith(f"slurmstepd: [{job_id}.".encode()) or f"SLURM_JOB_ID={job_id}".encode() in environ:
+            pids.append(int(proc.name))
+    return pids
