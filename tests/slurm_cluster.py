@@ -35,11 +35,13 @@ def _tool(name: str) -> str:
     return shutil.which(name) or f"/usr/sbin/{name}"
 
 
-def _wait(predicate, timeout: float, what: str, interval: float = 0.5) -> None:
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
+    """The first true value of ``predicate()``, polled every ``interval`` s for ``timeout`` s."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return
+        found = predicate()
+        if found:
+            return found
         time.sleep(interval)
     raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
 
@@ -135,12 +137,12 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
                 ["runuser", "-u", "munge", "--", _tool("munged"), "--pid-file", str(pidfile)], check=True, timeout=30
             )
             self.started.append(("munged", pidfile))
-            _wait(self._munge_running, 30, "munged")
+            wait_for(self._munge_running, 30, "munged")
         subprocess.run([_tool("slurmctld"), "-f", str(self.root / "slurm.conf")], check=True, timeout=30, env=self.env)
         self.started.append(("slurmctld", self.root / "slurmctld.pid"))
         for node in self.nodes:
             self.start_node(node)
-        _wait(lambda: self.node_states() == dict.fromkeys(self.nodes, "idle"), 90, "every SLURM node to become idle")
+        wait_for(lambda: self.node_states() == dict.fromkeys(self.nodes, "idle"), 90, "every SLURM node to become idle")
 
     def start_node(self, node: str) -> None:
         """Start (or restart) one node's slurmd and put the node back into service."""
@@ -205,7 +207,7 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
             except ProcessLookupError:
                 continue
             try:
-                _wait(lambda p=pid: not Path(f"/proc/{p}").exists(), 20, f"{name} to stop", 0.2)
+                wait_for(lambda p=pid: not Path(f"/proc/{p}").exists(), 20, f"{name} to stop", 0.2)
             except TimeoutError:
                 os.kill(pid, signal.SIGKILL)
         self.started.clear()

@@ -21,13 +21,12 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import REPO, SNAKEMAKE, clip, copy, snakemake, write_config
-from tests.slurm_cluster import SlurmCluster, missing_tools
+from tests.slurm_cluster import SlurmCluster, missing_tools, wait_for
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 KEY = re.compile(r"[0-9a-f]{16}")
@@ -66,14 +65,9 @@ def srts(out: Path) -> dict[str, bytes]:
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*.srt"))}
 
 
-def _wait(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+def _pending(cluster: SlurmCluster, count: int) -> list[dict[str, str]] | None:
+    pending = [j for j in cluster.jobs() if j["state"] == "PENDING"]
+    return pending if len(pending) == count else None
 
 
 def _config(workdir: Path, media: Path, models: Path) -> None:
@@ -102,9 +96,7 @@ def test_one_run_spreads_over_two_nodes_survives_a_cancelled_job_a_failed_node_a
     log = (tmp_path / "snakemake.log").open("w+")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, text=True, env=cluster.env)
     try:
-        queued = _wait(
-            lambda: [j for j in cluster.jobs() if j["state"] == "PENDING"][2:] and cluster.jobs(), 120, "3 jobs"
-        )
+        queued = wait_for(lambda: _pending(cluster, 3), 120, "3 queued jobs", 0.2)
         plan = json.loads((out / "_subvox" / "plan.json").read_text())
         key_of = {m: k for k, members in plan["batches"].items() for m in members}
         job_of = {KEY.search(j["comment"]).group(): j["id"] for j in queued}
@@ -127,7 +119,7 @@ def test_one_run_spreads_over_two_nodes_survives_a_cancelled_job_a_failed_node_a
                 if len(finished) == 1:
                     return job, finished[0], next(j for k, j in running.items() if k != key)
 
-        cancelled, first, failed = _wait(one_file_in, 180, "a batch on each node, one with a file done")
+        cancelled, first, failed = wait_for(one_file_in, 180, "a batch on each node, one with a file done", 0.2)
         kept = (out / f"{first}.srt").stat()
         subprocess.run(["scancel", cancelled["id"]], check=True, timeout=30, env=cluster.env)
         assert cluster.fail_node(failed["node"]) == [failed["id"]]
