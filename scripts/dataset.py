@@ -1,9 +1,9 @@
-"""Rule dataset: JSONL manifest of subtitle cues with deterministic per-file splits."""
+"""Rule dataset: the cue rows as JSONL, Lhotse, Hugging Face and NeMo manifests, fixed per-file splits."""
 
 import os
 
 from subvox.errors import SubvoxError
-from subvox.reports.dataset import export
+from subvox.reports.datasets.export import export
 from subvox.workflow.rulescript import log, run
 
 
@@ -16,8 +16,8 @@ def main(smk):
         for stem, media, rel in smk.params.files
         if os.path.isfile(layout.outputs(stem)["json"])
     ]
-    counts = export(files, os.path.dirname(smk.output.manifest), smk.params.conf)
-    log.info("dataset from %d files: %s", len(files), counts)
+    summary = export(files, os.path.dirname(smk.output.summary), smk.params.conf)
+    log.info("dataset from %d files (%d duplicates left out): %s", summary["files"], summary["duplicates"], summary)
 
 
 run(snakemake, main)
