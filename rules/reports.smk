@@ -6,7 +6,7 @@ rule dataset:
     input:
         expand(f"{WORK}/batches/{{batch}}.json", batch=REQUESTED),
     output:
-        manifest=f"{OUT}/subvox-dataset/manifest.jsonl",
+        summary=f"{OUT}/subvox-dataset/summary.json",
     params:
         layout=LAYOUT,
         files=library_files,
