@@ -19,6 +19,16 @@ _ANNOTATION = re.compile(r"^\W*(?:[\[(*][^\])*]{0,40}[\])*]\W*)+$|^[\s♪♫🎵
 _LAUGHTER = re.compile(r"^(?:\W*\b(?:ha|hah|haha|hahaha|he|hehe|heh|hee|ho)\b\W*)+$", re.IGNORECASE)
 
 
+_PHRASE_KEYS = (
+    "phrases",
+    "phrase_no_speech",
+    "phrase_first_word",
+    "min_vad_share",
+    "background_db",
+    "unheard_no_speech",
+)
+
+
 @dataclass(frozen=True)
 class GuardOptions:
     """Thresholds (the ``asr`` config section supplies Whisper's own three)."""
@@ -28,6 +38,13 @@ class GuardOptions:
     compression_ratio_threshold: float | None = 2.4
     strong_no_speech: float = 0.85
     max_repeats: int = 3
+    # known non-speech phrases ("Thank you.") checked against the audio (subvox.asr.hallucination)
+    phrases: bool = True
+    phrase_no_speech: float = 0.5
+    phrase_first_word: float = 0.01
+    min_vad_share: float = 0.3
+    background_db: float = 8.0
+    unheard_no_speech: float = 0.4
 
     @classmethod
     def from_config(cls, asr: dict[str, Any]) -> GuardOptions:
@@ -38,6 +55,7 @@ class GuardOptions:
             compression_ratio_threshold=asr.get("compression_ratio_threshold", cls.compression_ratio_threshold),
             strong_no_speech=guards.get("strong_no_speech", cls.strong_no_speech),
             max_repeats=guards.get("max_repeats", cls.max_repeats),
+            **{k: guards[k] for k in _PHRASE_KEYS if k in guards},
         )
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from subvox.asr.base import DecodeOptions, Transcriber, Transcript, speech_language
 from subvox.asr.batched import Batcher, FileRequest, Finished
 from subvox.asr.guards import GuardOptions
+from subvox.asr.hallucination import AudioScreen
 from subvox.asr.pieces import (
     PIECE_LEFTOVER_S,
     PIECE_PAD_MS,
@@ -201,7 +202,8 @@ def transcribe_files(model: Transcriber, requests: Iterable[FileRequest], batch_
             return [first]
         return [first, _sequential(model, request.audio, request.then, guards, lang_opts, regions_of(first), None)]
 
-    return Batcher(model, batch_size, iter(requests), sequential, batchable).run()
+    screen = AudioScreen(requests)  # known non-speech phrases judged against each file's audio
+    return screen.results(Batcher(model, batch_size, screen.requests(), sequential, batchable).run())
 
 
 def transcribe_audio(
