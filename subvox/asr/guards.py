@@ -45,6 +45,7 @@ class GuardOptions:
     min_vad_share: float = 0.3
     background_db: float = 8.0
     unheard_no_speech: float = 0.4
+    snap: bool = True  # asr.timing.snap: word boundaries moved onto the speech (subvox.asr.snap)
 
     @classmethod
     def from_config(cls, asr: dict[str, Any]) -> GuardOptions:
@@ -56,6 +57,7 @@ class GuardOptions:
             strong_no_speech=guards.get("strong_no_speech", cls.strong_no_speech),
             max_repeats=guards.get("max_repeats", cls.max_repeats),
             **{k: guards[k] for k in _PHRASE_KEYS if k in guards},
+            snap=asr.get("timing", {}).get("snap", cls.snap),
         )
 
 

@@ -30,6 +30,8 @@ import numpy as np
 from subvox.asr.base import Segment, Transcript
 from subvox.asr.guards import GuardOptions
 from subvox.asr.phrases import known_phrase
+from subvox.asr.snap import snap_words
+from subvox.asr.speechmap import as_float, speech_spans
 
 RATE = 16000
 FRAME = 480  # 30 ms
@@ -46,32 +48,19 @@ def _frames_db(x: np.ndarray) -> np.ndarray:
     return 20 * np.log10(np.maximum(rms, 1e-5))
 
 
-def _float(audio: np.ndarray, a: int, b: int) -> np.ndarray:
-    piece = np.asarray(audio[max(0, a) : max(0, b)])
-    return piece.astype(np.float32) / 32768.0 if piece.dtype == np.int16 else piece.astype(np.float32)
-
-
 def vad_share(audio: np.ndarray, start: float, end: float, threshold: float = 0.5) -> float:
-    """Share of [start, end] s that Silero VAD calls speech (short speech and pauses kept)."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    a, b = int(start * RATE), int(end * RATE)
-    if b <= a:
+    """Share of [start, end] s that Silero VAD calls speech (heard with a second of context)."""
+    if end <= start:
         return 0.0
-    lo = max(0, a - int(VAD_PAD_S * RATE))
-    x = _float(audio, lo, b + int(VAD_PAD_S * RATE))
-    opts = VadOptions(threshold=threshold, min_speech_duration_ms=60, min_silence_duration_ms=100, speech_pad_ms=30)
-    heard = 0
-    for c in get_speech_timestamps(x, opts):
-        heard += max(0, min(c["end"] + lo, b) - max(c["start"] + lo, a))
-    return heard / (b - a)
+    spans = speech_spans(audio, start - VAD_PAD_S, end + VAD_PAD_S, threshold)
+    return sum(max(0.0, min(b, end) - max(a, start)) for a, b in spans) / (end - start)
 
 
 def above_floor_db(audio: np.ndarray, start: float, end: float) -> float:
     """How far (dB) the segment's loud frames (90th percentile) rise above the local floor."""
     a, b = int(start * RATE), int(end * RATE)
-    around = _frames_db(_float(audio, a - int(CONTEXT_S * RATE), b + int(CONTEXT_S * RATE)))
-    inside = _frames_db(_float(audio, a, b))
+    around = _frames_db(as_float(audio, a - int(CONTEXT_S * RATE), b + int(CONTEXT_S * RATE)))
+    inside = _frames_db(as_float(audio, a, b))
     return float(np.percentile(inside, 90) - np.percentile(around, 10))
 
 
@@ -169,4 +158,6 @@ class AudioScreen:
                 opts = request.guards or GuardOptions()
                 for t in done.transcripts:
                     screen(t, request.audio, opts, request.decode.vad_threshold)
+                    if opts.snap and request.audio is not None:
+                        t.guards.append(snap_words(t.segments, request.audio, request.decode.vad_threshold))
             yield done

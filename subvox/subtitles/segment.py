@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from subvox.subtitles.reading import fit_reading
 from subvox.subtitles.scripts import join_lines, join_units, line_units, separator
 
 SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", '."', '?"', '!"')
@@ -32,6 +33,7 @@ class CueLimits:
     max_cps: float = 20.0
     min_gap: float = 0.08
     max_extend: float = 1.0  # how far a cue may run on into silence to be readable
+    fit_reading: bool = True  # fast cues take the room timing allows first (subvox.subtitles.reading)
 
     @classmethod
     def from_config(cls, conf: dict[str, Any]) -> CueLimits:
@@ -190,7 +192,18 @@ def segment_words(
             text = w.after(text)
         lines = wrap_lines(text, limits.max_line_chars, limits.max_lines) or [text]
         cues.append(Cue(words[i].start, words[j - 1].end, lines, speaker=words[i].speaker))
-    return fit_timing(cues, limits, end_of_audio)
+    cues = fit_timing(cues, limits, end_of_audio)
+    if limits.fit_reading:
+
+        def text_of(ws: list[_W]) -> tuple[str, list[str] | None]:
+            text = ""
+            for w in ws:
+                text = w.after(text)
+            return text, wrap_lines(text, limits.max_line_chars, limits.max_lines)
+
+        groups = [words[i:j] for i, j in reversed(cuts)]
+        fit_reading(cues, groups, limits, end_of_audio, text_of, _flags)
+    return cues
 
 
 def _cue_cost(
