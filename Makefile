@@ -20,7 +20,7 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjemalloc2 >/dev/null; \
 	else echo "optional: libjemalloc2 (jobs run faster with flat memory; see allocator in the README)" >&2; fi
 
-# The test suite also starts a real single-node SLURM (Debian's slurm-wlm and munge) and
+# The test suite also starts a real two-node SLURM (Debian's slurm-wlm and munge) and
 # opens the HTML report in headless Chromium.
 test-deps:
 	@if command -v slurmctld >/dev/null 2>&1 && command -v munged >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1; then :; \

@@ -115,7 +115,8 @@ def export(files: list[tuple[str, str, str]], out_dir: str, conf: dict[str, Any]
     written: dict[str, bytes] = {}
     for fmt in formats:
         for split, rows in by_split.items():
-            written.update(WRITERS[fmt](split, rows))
+            if rows or fmt == "jsonl":  # Lhotse reads an empty manifest as None: trainer formats skip it
+                written.update(WRITERS[fmt](split, rows))
     written["duplicates.tsv"] = "".join(f"{d}\t{k}\n" for d, k in [("duplicate", "kept"), *dups]).encode()
     summary = {
         "formats": formats,

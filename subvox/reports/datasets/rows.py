@@ -38,7 +38,8 @@ def cue_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     segments = data["segments"]
     rows = []
     for k, cue in enumerate(data["cues"]):
-        inside = [w for w in words if cue["start"] - 0.01 <= w["start"] and w["end"] <= cue["end"] + 0.01]
+        # by midpoint: a cue may end before its last word does (trimmed to keep the gap to the next cue)
+        inside = [w for w in words if cue["start"] <= (w["start"] + w["end"]) / 2 <= cue["end"]]
         overlapping = [s for s in segments if s["start"] < cue["end"] and s["end"] > cue["start"]]
         language = next(
             (r["language"] for r in data.get("languages", []) if r["start"] <= cue["start"] < r["end"]),
