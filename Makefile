@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 # CPU-only machines elsewhere: make venv TORCH_INDEX=<PyTorch's CPU wheel index URL>
 TORCH_INDEX ?=
 PIP_TORCH_ARGS := $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),)
+# Offline translation (translation.targets): Apertium and its language pairs (Debian packages);
+# add the pairs your targets need, e.g. make venv APERTIUM_PAIRS="apertium apertium-eng-spa apertium-en-gl"
+APERTIUM_PAIRS ?= apertium apertium-eng-spa apertium-eng-cat
 
 .PHONY: example test venv system-deps test-deps lint clean
 
@@ -19,6 +22,10 @@ system-deps:
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjemalloc2 >/dev/null; \
 	else echo "optional: libjemalloc2 (jobs run faster with flat memory; see allocator in the README)" >&2; fi
+	@if command -v apertium >/dev/null 2>&1 && dpkg-query -W $(APERTIUM_PAIRS) >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APERTIUM_PAIRS) >/dev/null; \
+	else echo "translation (translation.targets) needs Apertium: sudo apt-get install $(APERTIUM_PAIRS)" >&2; fi
 
 # The test suite also starts a real two-node SLURM (Debian's slurm-wlm and munge) and
 # opens the HTML report in headless Chromium.

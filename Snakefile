@@ -17,6 +17,7 @@ include: "rules/soundtrack.smk"
 include: "rules/speakers.smk"
 include: "rules/subtitles.smk"
 include: "rules/revoice.smk"
+include: "rules/translate.smk"
 include: "rules/reports.smk"
 
 

@@ -14,6 +14,7 @@ from subvox.models import store as subvox_models
 from subvox.revoice import profiles
 from subvox.revoice.cast import check_cast
 from subvox.subtitles.qa import write_summary
+from subvox.translate.registry import check_config as check_translation
 from subvox.workflow import allocator
 
 try:
@@ -61,6 +62,15 @@ if REVOICE:
             profiles.check_speaker(*profiles.selected(config, _key))
     except SubvoxError as exc:
         raise WorkflowError(str(exc)) from None
+
+# Translation (rules/translate.smk): a target no installed engine offers, a missing local
+# model folder or a source language the engine cannot read stops the run here, in one line
+TRANSLATE = bool(config["translation"]["targets"])
+TRANSLATION_RES = config["translation"]["resources"]
+try:
+    check_translation(config)
+except SubvoxError as exc:
+    raise WorkflowError(str(exc)) from None
 
 LAYOUT = layout.layout_for(config)
 if workflow.is_main_process:
@@ -115,7 +125,8 @@ def speaker_turns(wildcards):
 def final_markers():
     """The default target: every requested batch, through its last stage."""
     stage = "revoice_batches" if REVOICE else "batches"
-    return expand(f"{WORK}/{stage}/{{batch}}.json", batch=REQUESTED)
+    translated = expand(f"{WORK}/translate_batches/{{batch}}.json", batch=REQUESTED) if TRANSLATE else []
+    return expand(f"{WORK}/{stage}/{{batch}}.json", batch=REQUESTED) + translated
 
 
 # Voice / background stems (rules/soundtrack.smk): which later jobs wait for them
@@ -170,8 +181,10 @@ def report_run(out, media):
     media = {s: r for s, r in media.items() if s not in changed.removed}
     paths = {s: os.path.join(INPUT, media[s]) for s in media}
     subtitled = {s for s in media if layout.subs_done(LAYOUT, s, paths[s])}
-    done = {s for s in subtitled if not REVOICE or layout.dub_done(LAYOUT, s, paths[s])}
-    dubbed = f"{len(done)} dubbed, " if REVOICE else ""
+    done = {s for s in subtitled if layout.is_done(LAYOUT, s, paths[s])}  # dubs and translations too
+    dubbed = f"{sum(layout.dub_done(LAYOUT, s, paths[s]) for s in subtitled)} dubbed, " if REVOICE else ""
+    if TRANSLATE:
+        dubbed += f"{sum(layout.translations_done(LAYOUT, s, paths[s]) for s in subtitled)} translated, "
     failed = write_failed_tsv(out, [s for s in media if s not in done])
     skipped = write_skipped_tsv(out, SCAN.skipped)
     summary = f"{out}/summary.tsv"

@@ -13,7 +13,8 @@ per-file bookkeeping itself, at the cost of a few ``stat`` calls per file:
   transcripts are kept per ASR fingerprint, so a subtitle-only change re-renders
   subtitles without transcribing again;
 * with re-voicing on, a file is done only when its dub is current too (its own marker,
-  under the ``dub`` fingerprint), so changing the speaker redoes dubs, not subtitles.
+  under the ``dub`` fingerprint), so changing the speaker redoes dubs, not subtitles;
+* likewise with ``translation.targets``: its own marker under the ``translation`` fingerprint.
 """
 
 from __future__ import annotations
@@ -51,11 +52,13 @@ class Fingerprints:
     subs: str
     dub: str = ""
     speakers: str = ""
+    translation: str = ""  # empty when translation.targets is empty
 
     @property
     def plan(self) -> str:
-        """The fingerprint batches are keyed by: the last stage that runs."""
-        return self.dub or self.subs
+        """The fingerprint batches are keyed by: the last stage that runs (and translation's)."""
+        last = self.dub or self.subs
+        return _digest([last, self.translation]) if self.translation else last
 
 
 def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fingerprints:
@@ -66,9 +69,10 @@ def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fing
     # options that shape nothing while their stage is off stay out, so adding them changed no fingerprint
     subtitles = {k: v for k, v in config["subtitles"].items() if speakers or k != "speaker_labels"}
     subs = _digest({"asr": asr, "subtitles": subtitles, **({"speakers": speakers} if speakers else {})})
+    translation = _translation_digest(config, subs)
     revoice = config.get("revoice", {})
     if not revoice.get("enabled"):
-        return Fingerprints(asr, subs, speakers=speakers)
+        return Fingerprints(asr, subs, speakers=speakers, translation=translation)
     if revoice["speaker"] != PER_SPEAKER:
         revoice = {k: v for k, v in revoice.items() if k not in ("voices", "default_voices")}
     voices = [config["speakers"][k] for k in voice_keys(revoice)]
@@ -77,7 +81,18 @@ def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fing
          **({"separation": config.get("separation")} if revoice["mix"] == "background" else {}),
          "reference": [_file_digest(v) for v in voices] if len(voices) > 1 else _file_digest(voices[0])}
     )  # fmt: skip
-    return Fingerprints(asr, subs, dub, speakers)
+    return Fingerprints(asr, subs, dub, speakers, translation)
+
+
+def _translation_digest(config: dict[str, Any], subs: str) -> str:
+    """What shapes the translated subtitles: the subtitles, the ``translation`` options and the
+    identity of each local model (empty when no target is set)."""
+    conf = config.get("translation") or {}
+    if not conf.get("targets"):
+        return ""
+    conf = {k: v for k, v in conf.items() if k != "resources"}
+    models = {k: model_identity(v) for k, v in sorted(conf.get("models", {}).items())}
+    return _digest({"subs": subs, "translation": conf, "models": models})
 
 
 def voice_keys(revoice: dict[str, Any]) -> list[str]:
@@ -152,6 +167,7 @@ class Layout:
     translate: bool
     revoice: bool = False
     diarize: bool = False
+    targets: tuple[str, ...] = ()  # translation.targets
 
     @property
     def work(self) -> str:
@@ -202,6 +218,15 @@ class Layout:
     def dub_marker(self, stem: str) -> str:
         return f"{self.work}/done-revoice/{self.fingerprints.dub}/{stem}.done"
 
+    def translated_outputs(self, stem: str) -> dict[str, dict[str, str]]:
+        """Per target language: ``OUT/<stem>.<lang>.srt``, ``.vtt`` and ``.json``."""
+        return {
+            lang: {fmt: f"{self.out}/{stem}.{lang}.{fmt}" for fmt in ("srt", "vtt", "json")} for lang in self.targets
+        }
+
+    def translation_marker(self, stem: str) -> str:
+        return f"{self.work}/done-translate/{self.fingerprints.translation}/{stem}.done"
+
 
 def layout_for(config: dict[str, Any]) -> Layout:
     """The layout (paths and fingerprints) of a validated config."""
@@ -212,6 +237,7 @@ def layout_for(config: dict[str, Any]) -> Layout:
         config["asr"]["task"] == "translate",
         bool(config.get("revoice", {}).get("enabled")),
         bool(config.get("diarization", {}).get("enabled")),
+        tuple((config.get("translation") or {}).get("targets", [])),
     )
 
 
@@ -253,6 +279,20 @@ def mark_dubbed(layout: Layout, stem: str, media: str) -> None:
     _mark(layout.dub_marker(stem), stem, media)
 
 
+def mark_translated(layout: Layout, stem: str, media: str) -> None:
+    """Record that ``stem`` has current translated subtitles for every target."""
+    _mark(layout.translation_marker(stem), stem, media)
+
+
+def translations_done(layout: Layout, stem: str, media: str) -> bool:
+    """True when ``stem`` has current translated subtitles (or no target is set)."""
+    if not layout.targets:
+        return True
+    return made_from(layout.translation_marker(stem), media) and all(
+        os.path.exists(p) for paths in layout.translated_outputs(stem).values() for p in paths.values()
+    )
+
+
 def subs_done(layout: Layout, stem: str, media: str) -> bool:
     """True when ``stem`` has current subtitles for this configuration and this media file."""
     return made_from(layout.done_marker(stem), media) and all(os.path.exists(p) for p in layout.outputs(stem).values())
@@ -268,14 +308,18 @@ def dub_done(layout: Layout, stem: str, media: str) -> bool:
 def forget_done(layout: Layout, stem: str) -> None:
     """Drop ``stem``'s done-markers: its media changed while a job may have been reading it,
     so whatever was made is not trusted and the next run redoes the file."""
-    for path in (layout.done_marker(stem), layout.dub_marker(stem)):
+    for path in (layout.done_marker(stem), layout.dub_marker(stem), layout.translation_marker(stem)):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
 
 
 def is_done(layout: Layout, stem: str, media: str) -> bool:
     """True when every stage the configuration asks for is current for ``stem``."""
-    return subs_done(layout, stem, media) and (not layout.revoice or dub_done(layout, stem, media))
+    return (
+        subs_done(layout, stem, media)
+        and (not layout.revoice or dub_done(layout, stem, media))
+        and translations_done(layout, stem, media)
+    )
 
 
 def plan_batches(stems: list[str], pending: set[str], fp: Fingerprints, batch_size: int) -> tuple[dict, list]:
@@ -313,9 +357,15 @@ def revoice_marker(layout: Layout, batch: str) -> str:
     return f"{layout.work}/revoice_batches/{batch}.json"
 
 
+def translate_marker(layout: Layout, batch: str) -> str:
+    """The translation job's declared output for a batch."""
+    return f"{layout.work}/translate_batches/{batch}.json"
+
+
 def forget_batch(layout: Layout, batch: str) -> None:
     """Remove the batch markers left by an earlier run, so that the batch runs again."""
-    for path in (batch_marker(layout, batch), revoice_marker(layout, batch), speakers_marker(layout, batch)):
+    markers = (batch_marker, revoice_marker, speakers_marker, translate_marker)
+    for path in (marker(layout, batch) for marker in markers):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
 
