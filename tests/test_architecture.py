@@ -8,7 +8,10 @@ from pathlib import Path
 from tests.helpers import REPO
 
 PACKAGE = REPO / "subvox"
-STAGES = {"media", "asr", "subtitles", "speakers", "revoice", "soundtrack", "library", "reports", "models", "workflow"}
+STAGES = {
+    "media", "asr", "subtitles", "speakers", "revoice", "soundtrack", "translate", "library", "reports", "models",
+    "workflow",
+}  # fmt: skip
 MAX_LINES = 420  # ~400: a module holds one idea
 
 
@@ -67,6 +70,8 @@ def test_interfaces_never_import_their_backends():
         "subvox.revoice.tts.registry": tts,
         "subvox.soundtrack.base": {f"subvox.soundtrack.{b}" for b in ("spleeter", "deepfilter", "rnnoise")},
         "subvox.soundtrack.registry": {f"subvox.soundtrack.{b}" for b in ("spleeter", "deepfilter", "rnnoise")},
+        "subvox.translate.base": {"subvox.translate.apertium", "subvox.translate.ctranslate2_engine"},
+        "subvox.translate.registry": {"subvox.translate.apertium", "subvox.translate.ctranslate2_engine"},
     }.items():
         assert not edges[interface] & backends, interface
 

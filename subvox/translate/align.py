@@ -13,7 +13,7 @@ sentence, never ends after the sentence's room, and never spans two speakers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from subvox.subtitles.scripts import is_spaceless, join_words, line_units
@@ -31,7 +31,6 @@ class Sentence:
     language: str
     speaker: str | None = None
     translation: str = ""
-    notes: list[str] = field(default_factory=list)
 
     @property
     def start(self) -> float:
@@ -75,7 +74,7 @@ def _timed_words(segment: dict[str, Any]) -> list[dict[str, Any]]:
     span, t, out = segment["end"] - segment["start"], segment["start"], []
     for u in units:
         d = span * (len(u) + 1) / total
-        out.append({"word": " " + u, "start": t, "end": t + d})
+        out.append({"word": " " + u, "start": round(t, 3), "end": round(t + d, 3)})
         t += d
     return out
 

@@ -82,7 +82,9 @@ def translate_one(item: Item, layout: Layout, config: dict[str, Any], engines: E
             "cue_limits": limits,
             "sentences": [s.to_dict() for s in sents],
             "cues": [c.to_dict() for c in cues],
-            "fingerprints": {"subtitles": layout.fingerprints.subs, "translation": layout.fingerprints.translation},
+            # the subtitles it was made from (not the translation fingerprint: that covers every
+            # target, and adding a target must leave the others' bytes alone)
+            "fingerprints": {"subtitles": layout.fingerprints.subs},
         }
         write_srt(cues, paths["srt"], labels)
         write_text(paths["vtt"], vtt_text(cues))
