@@ -50,6 +50,8 @@ def _check_output_dir(path):
 _check_output_dir(OUT)
 try:
     ASR_MODEL_PATH, ASR_MODEL_NAME = subvox_models.asr_model(config)
+    # the multilingual model an English-only one hands other languages to (asr.routing)
+    ROUTE_MODEL_PATH, ROUTE_MODEL_NAME = subvox_models.route_model(config) or ([], None)
 except SubvoxError as exc:
     raise WorkflowError(str(exc)) from None
 

@@ -61,3 +61,4 @@ rule convert_ggml:
 rule models:
     input:
         ASR_MODEL_PATH,
+        ROUTE_MODEL_PATH,

@@ -9,6 +9,7 @@ rule subtitles:
         # media paths travel in params (a "{" in a file name must not look like a wildcard);
         # whether a file needs work is decided by subvox's own bookkeeping, not by mtimes here
         model=ASR_MODEL_PATH,
+        route_model=ROUTE_MODEL_PATH,
         speakers=speaker_turns,
         stems=stems_for_asr,
     output:
@@ -17,6 +18,7 @@ rule subtitles:
         files=batch_items,
         layout=LAYOUT,
         model_name=ASR_MODEL_NAME,
+        route_model_name=ROUTE_MODEL_NAME,
     log:
         f"{WORK}/logs/subtitles/{{batch}}.log",
     benchmark:

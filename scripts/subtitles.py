@@ -12,8 +12,14 @@ def main(smk):
     model = ModelSpec(
         asr["backend"], smk.input.model, smk.params.model_name, asr["device"], asr["compute_type"], smk.threads
     )
+    route = None
+    if smk.params.route_model_name:  # the multilingual model runs on faster-whisper whatever the backend
+        route = ModelSpec(
+            "faster-whisper", smk.input.route_model, smk.params.route_model_name, asr["device"], asr["compute_type"],
+            smk.threads,
+        )
     items = [Item(*item) for item in smk.params.files]
-    results = process_batch(items, smk.params.layout, smk.config, model, smk.resources.get("tmpdir"))
+    results = process_batch(items, smk.params.layout, smk.config, model, smk.resources.get("tmpdir"), route)
     write_json(batch_results_path(smk.params.layout, smk.wildcards.batch), {"files": results})
     # Per-file failures do not fail the job (they are recorded for failed.tsv, and the run's
     # exit status reports them at the end), so dataset/report still see the finished files.

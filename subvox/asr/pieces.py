@@ -44,6 +44,9 @@ class LanguageOptions:
     min_window_s: float = 2.0  # speech per window (shorter pieces are merged)
     max_window_s: float = 30.0
     min_probability: float = 0.5  # a window below this follows its neighbours
+    min_speech_s: float = 3.0  # a file with less speech has an uncertain language (subvox.asr.routing)
+    prior: str | None = None  # used instead of an uncertain detection ...
+    folder_prior: bool = True  # ... else the language of the sure files of the same folder
 
     @classmethod
     def from_config(cls, asr: dict[str, Any]) -> LanguageOptions:
@@ -134,17 +137,20 @@ def probe_picks(windows: list[Window], lang_opts: LanguageOptions) -> list[int]:
 
 
 def language_regions_steps(
-    audio: np.ndarray, lang_opts: LanguageOptions, decode: DecodeOptions
+    audio: np.ndarray, lang_opts: LanguageOptions, decode: DecodeOptions, focus: list[tuple[int, int]] = ()
 ) -> Generator[list[np.ndarray], list[tuple[str, float]], list[Window]]:
     """Regions (sample ranges covering the whole file) with one language each.
 
     A generator: it yields the clips whose language it needs and is sent back their
     (language, probability), so whoever drives it decides how detections are batched.
+    The windows overlapping a ``focus`` span (samples) are always among the first probes.
     """
     windows = speech_windows(audio, lang_opts, decode)
     if not windows:
         return []
-    probes = [windows[i] for i in probe_picks(windows, lang_opts)]
+    picks = set(probe_picks(windows, lang_opts))
+    picks |= {i for i, w in enumerate(windows) if any(w.start < b and a < w.end for a, b in focus)}
+    probes = [windows[i] for i in sorted(picks)]
     yield from _classify(audio, probes)
     _smooth(probes, lang_opts.min_probability)
     if len({w.language for w in probes}) > 1:
@@ -206,6 +212,29 @@ def plan_regions(
 ) -> list[Window]:
     """``plan_regions_steps`` with every detection answered at once by ``model``."""
     return run_steps(model, plan_regions_steps(model.multilingual, audio, decode, lang_opts))
+
+
+def detect_regions(
+    model: Transcriber,
+    audio: np.ndarray,
+    decode: DecodeOptions,
+    lang_opts: LanguageOptions,
+    chunk_s: float | None,
+    focus: list[tuple[int, int]] = (),
+) -> list[Window]:
+    """The language regions of a whole file as ``model`` (multilingual) hears them, a chunk at a
+    time (memory stays flat); nothing is transcribed. Regions without speech have no language.
+    The speech overlapping a ``focus`` span (samples) is always classified."""
+    found: list[Window] = []
+    for a, b in plan_chunks(audio, chunk_s):
+        samples = as_float(audio[a:b])
+        near = [(max(0, x - a), min(b, y) - a) for x, y in focus if x < b and a < y]
+        steps = language_regions_steps(samples, lang_opts, decode, near)
+        regions = run_steps(model, steps) or [Window(0, b - a)]
+        found += [Window(a + r.start, a + r.end, r.language, r.probability) for r in regions]
+        del samples
+        release(audio, a, b)
+    return found
 
 
 def release(audio: np.ndarray, start: int, end: int) -> None:

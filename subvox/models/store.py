@@ -209,3 +209,28 @@ def asr_model(config: dict[str, Any]) -> tuple[str, str]:
     if asr["backend"] == "whisper.cpp":
         return str(ggml_model(models_dir, model)), name
     return str(ct2), name
+
+
+def route_model(config: dict[str, Any]) -> tuple[str, str] | None:
+    """(CTranslate2 folder, name) of ``asr.routing.model`` when routing can apply, else None.
+
+    Routing applies to an English-only model (recognised by its name, ``*.en``) with language
+    auto; the multilingual model always runs on faster-whisper, so its CTranslate2 folder is
+    what is staged. Fails fast, like ``asr_model``, when it cannot be had offline.
+    """
+    asr = config["asr"]
+    routing = asr.get("routing", {})
+    name = os.path.basename(os.path.normpath(asr["model"])).removesuffix(".pt").removesuffix(".bin")
+    if routing.get("mode", "route") == "off" or asr.get("language", "auto") != "auto" or not name.endswith(".en"):
+        return None
+    model, models_dir = routing.get("model", "base"), config["models_dir"]
+    shown = os.path.basename(os.path.normpath(model)) if is_local_path(model) else model
+    if shown.endswith(".en"):
+        raise SubvoxError(f"asr.routing.model {model!r} is English-only; routing needs a multilingual model")
+    ct2 = ct2_source(model, models_dir)
+    if config["offline"] and not is_ct2_dir(ct2) and not can_fetch_offline(model):
+        raise SubvoxError(
+            f"asr.routing.model {model!r} is not in {ct2} and offline is true; fetch it with:"
+            f" {fetch_hint(model, models_dir)}, or set asr.routing.mode: off"
+        )
+    return str(ct2), shown

@@ -29,6 +29,7 @@ from subvox.media.prepare import prepare_one
 from subvox.reports.provenance import model_provenance, software
 from subvox.speakers.assign import label_transcript
 from subvox.subtitles.qa import file_qa
+from subvox.subtitles.recheck import Outcome, Recheck
 from subvox.subtitles.segment import Cue, CueLimits, segment_words
 from subvox.subtitles.style import limits_for
 from subvox.subtitles.writers import rttm_id, write_outputs, write_sidecar
@@ -55,13 +56,18 @@ def asr_request(item: Item, audio: Any, layout: Layout, asr: dict[str, Any], mod
     return FileRequest(item, audio, decode, guards, languages, asr["chunk_s"], then=then)
 
 
-def save_transcripts(item: Item, layout: Layout, model: ModelSpec, transcripts: list[Transcript]) -> float:
-    """Write a file's transcript (and translation); returns its duration in seconds."""
+def save_transcripts(
+    item: Item, layout: Layout, model: ModelSpec, transcripts: list[Transcript], decision: dict[str, Any] | None = None
+) -> float:
+    """Write a file's transcript (and translation) with the model that made it and the language
+    decision (subvox.subtitles.recheck); returns its duration in seconds."""
     transcript, *translation = transcripts
     if translation:
         write_json(layout.translation(item.stem), translation[0].to_dict())
         stamp(layout.translation(item.stem), item.media)
     record = transcript.to_dict()
+    if decision is not None:
+        record["language_decision"] = decision
     record["provenance"] = {
         "model": model_provenance(model.path, model.name, model.backend),
         "software": software(),
@@ -107,6 +113,8 @@ def subtitle_one(item: Item, layout: Layout, config: dict[str, Any]) -> dict[str
     reference_path = Path(item.media).with_suffix(".txt")
     reference = reference_path.read_text(encoding="utf-8", errors="replace") if reference_path.is_file() else None
     qa = file_qa(transcript, cues, limits, reference)
+    if transcript.get("language_decision", {}).get("note"):
+        qa["notes"] = [*qa["notes"], transcript["language_decision"]["note"]]
     if layout.diarize:
         qa["speakers"] = len(transcript["speakers"]["speakers"])
         qa["notes"] = [*qa["notes"], *transcript["speakers"]["notes"]]
@@ -143,7 +151,12 @@ def _timed(fn: Any, *args: Any) -> tuple[Any, float]:
 
 
 def process_batch(
-    items: list[Item], layout: Layout, config: dict[str, Any], model: ModelSpec, tmpdir: str | None = None
+    items: list[Item],
+    layout: Layout,
+    config: dict[str, Any],
+    model: ModelSpec,
+    tmpdir: str | None = None,
+    route_model: ModelSpec | None = None,
 ) -> list[dict[str, Any]]:
     """Subtitle every pending file of a batch; each file is isolated from the others' failures.
 
@@ -151,6 +164,8 @@ def process_batch(
     changed); otherwise the file is probed and decoded (up to ``asr.batch_size`` files ahead,
     in the background), transcribed with its pieces sharing decode batches with other
     files' (subvox.asr.batched), and its subtitles written as soon as its last piece is back.
+    Files whose language is in doubt are held back and transcribed again at the end
+    (subvox.subtitles.recheck; ``route_model``: the multilingual model for an English-only one).
     """
     tmpdir = tmpdir or tempfile.gettempdir()
     todo = [i for i in items if not subs_done(layout, i.stem, i.media)]
@@ -212,22 +227,34 @@ def process_batch(
                     request = FileRequest(item, error=exc)
                 yield request
 
-        for done in transcribe_files(asr_model, requests(), batch_size):
-            item = done.key
+        recheck = Recheck(layout, config, model, route_model)
+
+        def finished(item: Item, outcome: Outcome) -> None:
             try:
-                if isinstance(done.error, SubvoxError) and stage[item] == "transcribe":
-                    raise SubvoxError(f"{item.relpath}: {done.error}") from done.error
-                if done.error is not None:
-                    raise done.error
-                duration = save_transcripts(item, layout, model, done.transcripts)
+                if isinstance(outcome.error, SubvoxError) and stage[item] == "transcribe":
+                    raise SubvoxError(f"{item.relpath}: {outcome.error}") from outcome.error
+                if outcome.error is not None:
+                    raise outcome.error
+                duration = save_transcripts(item, layout, outcome.model, outcome.transcripts, outcome.decision)
                 timing = {
                     "audio_s": round(duration, 3),
                     "prepare_s": round(prepare_s[item], 3),
-                    "transcribe_s": round(done.seconds, 3),
+                    "transcribe_s": round(outcome.seconds, 3),
                 }
                 write_json(layout.timing(item.stem), timing)
             except Exception as exc:
                 results.append(report_failure(layout, item, stage[item], exc))
-                continue
+                return
             subtitles(item, {"source": item.relpath, "status": "transcribed", **timing})
+
+        for done in transcribe_files(asr_model, requests(), batch_size):
+            item, decision = done.key, None
+            if done.error is None:
+                decision = recheck.judge(item, done.transcripts, done.seconds, not asr_model.multilingual)
+                if decision is None:
+                    continue  # held back for a second opinion
+            finished(item, Outcome(item, done.transcripts, model, decision or {}, done.seconds, done.error))
+    for outcome in recheck.run(items, tmpdir):
+        stage[outcome.item] = "transcribe"
+        finished(outcome.item, outcome)
     return sorted(results, key=lambda r: r["source"])
