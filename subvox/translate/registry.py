@@ -60,14 +60,16 @@ class Engines:
 
 def known_sources(config: dict[str, Any]) -> list[str]:
     """Source languages certain before transcription: a configured language, or English for an
-    English-only model (``*.en``); empty when Whisper decides per file."""
+    English-only model (``*.en``) whose other languages are not routed (``asr.routing.mode``
+    off or flag); empty when Whisper decides per file."""
     asr = config.get("asr", {})
     if asr.get("task") == "translate":
         return ["en"]
     language = asr.get("language", "auto")
     if language not in (None, "auto"):
         return [language]
-    return ["en"] if str(asr.get("model", "")).endswith(".en") else []
+    routed = asr.get("routing", {}).get("mode", "route") == "route"
+    return ["en"] if str(asr.get("model", "")).endswith(".en") and not routed else []
 
 
 def check_config(config: dict[str, Any]) -> None:

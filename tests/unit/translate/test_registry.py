@@ -63,7 +63,9 @@ def test_english_twice_and_unknown_keys():
 
 
 def test_known_sources():
-    assert known_sources(config()) == ["en"], "tiny.en is English-only"
+    assert known_sources(config()) == [], "tiny.en routes other languages to base (asr.routing)"
     cfg = config()
+    cfg["asr"]["routing"]["mode"] = "flag"
+    assert known_sources(cfg) == ["en"], "tiny.en without routing writes only English"
     cfg["asr"]["model"] = "base"
     assert known_sources(cfg) == []
