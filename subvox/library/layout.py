@@ -14,7 +14,9 @@ per-file bookkeeping itself, at the cost of a few ``stat`` calls per file:
   subtitles without transcribing again;
 * with re-voicing on, a file is done only when its dub is current too (its own marker,
   under the ``dub`` fingerprint), so changing the speaker redoes dubs, not subtitles;
-* likewise with ``translation.targets``: its own marker under the ``translation`` fingerprint.
+* likewise with ``translation.targets``: its own marker under the ``translation`` fingerprint;
+  a dub in a target language has its own marker per language (``subvox.library.targets``), and a
+  muxed video one for the set of tracks it carries.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from subvox import __version__
+from subvox.library import targets
 from subvox.library.atomic import write_text
 from subvox.library.discover import WORK_DIRNAME
 from subvox.models.store import sha256_file
@@ -53,12 +56,18 @@ class Fingerprints:
     dub: str = ""
     speakers: str = ""
     translation: str = ""  # empty when translation.targets is empty
+    target_dubs: tuple[tuple[str, str], ...] = ()  # (language, fingerprint) of each dubbed target
 
     @property
     def plan(self) -> str:
         """The fingerprint batches are keyed by: the last stage that runs (and translation's)."""
         last = self.dub or self.subs
-        return _digest([last, self.translation]) if self.translation else last
+        return _digest([last, self.translation, *self.target_dubs]) if self.translation else last
+
+    @property
+    def mux(self) -> str:
+        """What a muxed video carries: the source dub and each target's."""
+        return _digest([self.dub, *self.target_dubs]) if self.target_dubs else self.dub
 
 
 def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fingerprints:
@@ -73,15 +82,15 @@ def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fing
     revoice = config.get("revoice", {})
     if not revoice.get("enabled"):
         return Fingerprints(asr, subs, speakers=speakers, translation=translation)
-    if revoice["speaker"] != PER_SPEAKER:
-        revoice = {k: v for k, v in revoice.items() if k not in ("voices", "default_voices")}
+    drop = ("targets",) if revoice["speaker"] == PER_SPEAKER else ("targets", "voices", "default_voices")
+    revoice = {k: v for k, v in revoice.items() if k not in drop}  # target dubs: their own fingerprints
     voices = [config["speakers"][k] for k in voice_keys(revoice)]
     dub = _digest(
         {"subs": subs, "revoice": revoice, "speaker": voices[0] if len(voices) == 1 else voices,
          **({"separation": config.get("separation")} if revoice["mix"] == "background" else {}),
          "reference": [_file_digest(v) for v in voices] if len(voices) > 1 else _file_digest(voices[0])}
     )  # fmt: skip
-    return Fingerprints(asr, subs, dub, speakers, translation)
+    return Fingerprints(asr, subs, dub, speakers, translation, targets.dub_fingerprints(config, subs, model_identity))
 
 
 def _translation_digest(config: dict[str, Any], subs: str) -> str:
@@ -207,6 +216,7 @@ class Layout:
     def dub_outputs(self, stem: str, media: str) -> dict[str, str]:
         """The dub (``wav``) and, for a video container, the muxed copy (``video``)."""
         paths = {"wav": f"{self.out}/{stem}.revoiced.wav"}
+        paths.update({f"wav.{t}": f"{self.out}/{stem}.revoiced.{t}.wav" for t, _ in self.fingerprints.target_dubs})
         ext = os.path.splitext(media)[1].lower()
         if ext in VIDEO_CONTAINERS:
             paths["video"] = f"{self.out}/{stem}.revoiced{ext}"
@@ -215,8 +225,10 @@ class Layout:
     def dub_qa(self, stem: str) -> str:
         return f"{self.work}/qa/{stem}.revoice.json"
 
-    def dub_marker(self, stem: str) -> str:
-        return f"{self.work}/done-revoice/{self.fingerprints.dub}/{stem}.done"
+    def dub_marker(self, stem: str, lang: str | None = None) -> str:
+        """The source dub's marker; with ``lang``, that target's dub's; with ``video``, the muxed video's."""
+        fp = dict(self.fingerprints.target_dubs, video=self.fingerprints.mux).get(lang, self.fingerprints.dub)
+        return f"{self.work}/done-revoice{'-' + lang if lang else ''}/{fp}/{stem}.done"
 
     def translated_outputs(self, stem: str) -> dict[str, dict[str, str]]:
         """Per target language: ``OUT/<stem>.<lang>.srt``, ``.vtt`` and ``.json``."""
@@ -274,9 +286,9 @@ def mark_done(layout: Layout, stem: str, media: str) -> None:
     _mark(layout.done_marker(stem), stem, media)
 
 
-def mark_dubbed(layout: Layout, stem: str, media: str) -> None:
-    """Record that ``stem`` has a current dub for this configuration."""
-    _mark(layout.dub_marker(stem), stem, media)
+def mark_dubbed(layout: Layout, stem: str, media: str, lang: str | None = None) -> None:
+    """Record that ``stem`` has a current dub (in ``lang``; ``video``: the muxed video) for this configuration."""
+    _mark(layout.dub_marker(stem, lang), stem, media)
 
 
 def mark_translated(layout: Layout, stem: str, media: str) -> None:
@@ -300,15 +312,17 @@ def subs_done(layout: Layout, stem: str, media: str) -> bool:
 
 def dub_done(layout: Layout, stem: str, media: str) -> bool:
     """True when ``stem`` has a current dub (and muxed video) for this configuration."""
-    return made_from(layout.dub_marker(stem), media) and all(
-        os.path.exists(p) for p in layout.dub_outputs(stem, media).values()
-    )
+    outputs = layout.dub_outputs(stem, media)
+    parts = [None, *dict(layout.fingerprints.target_dubs), *(["video"] if "video" in outputs else [])]
+    current = all(made_from(layout.dub_marker(stem, p), media) for p in parts)
+    return current and all(map(os.path.exists, outputs.values()))
 
 
 def forget_done(layout: Layout, stem: str) -> None:
     """Drop ``stem``'s done-markers: its media changed while a job may have been reading it,
     so whatever was made is not trusted and the next run redoes the file."""
-    for path in (layout.done_marker(stem), layout.dub_marker(stem), layout.translation_marker(stem)):
+    dubs = [layout.dub_marker(stem, lang) for lang in ("video", *dict(layout.fingerprints.target_dubs))]
+    for path in (layout.done_marker(stem), layout.dub_marker(stem), layout.translation_marker(stem), *dubs):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
 

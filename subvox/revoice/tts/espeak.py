@@ -33,6 +33,19 @@ def _voices() -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+@functools.cache
+def voice_for_language(lang: str) -> str | None:
+    """The voice espeak-ng itself ranks first for ``lang`` (``es`` -> ``es``, ``fr`` -> ``fr-fr``,
+    ``zh`` -> ``cmn``, ``no`` -> ``nb``), or None when no installed voice speaks it. mbrola voices
+    (listed, but their data is a separate, rarely installed package) and variants are left out."""
+    out = subprocess.run([_binary(), f"--voices={lang}"], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines()[1:]:
+        cols = line.split()
+        if len(cols) >= 5 and not cols[4].startswith(("mb/", "!v/")):
+            return cols[1]
+    return None
+
+
 def list_voices(speaker: dict[str, Any]) -> list[str]:
     return list(_voices())
 
