@@ -5,12 +5,14 @@ With `revoice.enabled` and `translation.targets: [es]` a file must get `clip.rev
 the source's length (within 10 ms) that is not silent, spoken by the espeak-ng voice for Spanish
 (the log says so), and the muxed video one more audio track tagged `spa` after the English dub,
 the original streams' packets untouched. QA per language: overflows and the round trip through
-the multilingual Whisper `base`. A rerun does nothing; a new Spanish voice redoes the Spanish dub
-and the mux only (no subtitles, no English dub, no transcription).
+the multilingual Whisper `base`. A rerun does nothing; a new Spanish voice redoes the Spanish dubs
+and the mux only (no subtitles, no English dub, no transcription), and a file whose Spanish dub
+fails costs the other file nothing.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 from pathlib import Path
@@ -19,7 +21,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from tests.helpers import clip, make_video, snakemake, write_config
+from tests.helpers import clip, make_audio, make_video, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -66,6 +68,7 @@ def settings(work: Path, **revoice) -> dict:
 def run(tmp_path_factory):
     work = tmp_path_factory.mktemp("translated-dub")
     media = make_video(clip("coqui_LJ001-0003").path, work / "media" / "talks" / "printing.mp4")
+    make_audio(clip("coqui_LJ001-0004").path, work / "media" / "LJ001-0004.wav")
     write_config(work, **settings(work))
     proc = snakemake(work)
     return work, work / "out", media, proc
@@ -82,7 +85,9 @@ def test_the_spanish_dub_has_the_sources_length_and_speaks(run):
         assert rms > 0.01, f"{name} is silent (RMS {rms})"
     log = "\n".join(p.read_text() for p in (out / "_subvox" / "logs" / "revoice").glob("*.log"))
     assert "es dub: default voice espeak-ng es" in log, log
-    assert "1 dubbed, 1 translated, none failed" in proc.stderr
+    assert "2 dubbed, 2 translated, none failed" in proc.stderr
+    audio_only = sorted(p.name for p in out.glob("LJ001-0004.revoiced.*"))
+    assert audio_only == ["LJ001-0004.revoiced.es.wav", "LJ001-0004.revoiced.wav"], "no video: no muxed copy"
 
 
 def test_the_video_gains_a_spanish_track_after_the_english_dub_and_keeps_its_streams(run):
@@ -112,7 +117,7 @@ def test_qa_per_language_counts_overflows_and_hears_the_dub_back(run):
     assert source["language"] == "en" and source["targets"]["es"]["overflows"] == spanish["overflows"]
 
 
-def test_a_rerun_does_nothing_and_a_new_spanish_voice_redoes_only_that_dub(run):
+def test_a_rerun_does_nothing_a_new_voice_redoes_only_spanish_dubs_and_failures_stay_per_file(run):
     work, out, _, _ = run
     outputs = [p for p in out.rglob("*") if p.is_file() and "_subvox" not in p.parts and p.suffix != ".tsv"]
     files = {p: p.stat().st_mtime_ns for p in outputs}
@@ -122,13 +127,21 @@ def test_a_rerun_does_nothing_and_a_new_spanish_voice_redoes_only_that_dub(run):
     snakemake(work)
     assert {p: p.stat().st_mtime_ns for p in files} == files, "a finished library is left alone"
 
+    broken = out / "LJ001-0004.es.json"  # the other file's Spanish cues, unreadable
+    broken.write_text("{", encoding="utf-8")
     write_config(work, **settings(work, targets={"voices": {"es": "latino"}}))
-    proc = snakemake(work)
-    talks = out / "talks"
-    changed = {p.name for p in files if p.stat().st_mtime_ns != files[p]}
+    proc = snakemake(work, check=False)
+    assert proc.returncode == 1 and "1 failed" in proc.stderr, proc.stderr[-2000:]
+    rows = list(csv.DictReader((out / "failed.tsv").open(), delimiter="\t"))
+    assert [(r["input"], r["stage"]) for r in rows] == [("LJ001-0004.wav", "revoice")]
+    changed = {p.name for p in files if p != broken and p.stat().st_mtime_ns != files[p]}
     assert changed == {"printing.revoiced.es.wav", "printing.revoiced.mp4"}, changed
-    assert "rule speaker_profile" in proc.stderr and "redone: es" in "".join(
-        p.read_text() for p in (out / "_subvox" / "logs" / "revoice").glob("*.log")
-    )
-    spanish = ffprobe(talks / "printing.revoiced.mp4")["streams"][3]
+    log = "".join(p.read_text() for p in (out / "_subvox" / "logs" / "revoice").glob("*.log"))
+    assert "rule speaker_profile" in proc.stderr and "printing.mp4: dubbed" in log and "redone: es" in log
+    spanish = ffprobe(out / "talks" / "printing.revoiced.mp4")["streams"][3]
     assert spanish["tags"]["language"] == "spa" and title(spanish) == "subvox dub es (latino)"
+
+    broken.unlink()  # translated again, then dubbed; the English dubs stay as they are
+    healed = snakemake(work)
+    assert "2 dubbed, 2 translated, none failed" in healed.stderr
+    assert (out / "LJ001-0004.revoiced.wav").stat().st_mtime_ns == files[out / "LJ001-0004.revoiced.wav"]
