@@ -185,9 +185,13 @@ def overflow_count(placements: list[Placement], tolerance: float = 0.01) -> int:
 
 
 def stretch_summary(placements: list[Placement]) -> dict[str, Any]:
+    """Counts for QA; ``spoken_s`` against ``slots_s`` is how much longer the voice speaks than the
+    cues last at natural speed (a translation's extra length shows there before it overflows)."""
     stretched = [p.stretch for p in placements if p.stretch > 1.0]
     return {
         "cues": len(placements),
+        "spoken_s": round(math.fsum(p.spoken for p in placements), 3),
+        "slots_s": round(math.fsum(p.slot for p in placements), 3),
         "stretched": len(stretched),
         "max_stretch": round(max(stretched), 3) if stretched else 1.0,
         "borrowed_s": round(math.fsum(p.borrowed for p in placements), 3),
