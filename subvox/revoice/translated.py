@@ -59,6 +59,11 @@ def check_targets(config: dict[str, Any]) -> None:
             raise SubvoxError(
                 f"revoice.targets.voices.{lang}: {key!r} is not in speakers (defined: {', '.join(sorted(speakers))})"
             )
+        if key is not None and speakers[key].get("self_clone"):
+            raise SubvoxError(
+                f"revoice.targets.voices.{lang}: {key!r} clones each speaker's own voice per file, for the "
+                "source-language dub only; give a built-in voice or a reference clone"
+            )
         if key is not None:
             check_speaker(key, speakers[key])
     roundtrip_model(config)

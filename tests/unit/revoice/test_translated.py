@@ -49,6 +49,10 @@ def test_start_up_errors_are_one_line():
     check_targets(config(["gl"], targets={"voices": {"gl": "latino"}}))  # a voice given: no espeak needed
     with pytest.raises(SubvoxError, match=r"revoice.targets.voices.es: 'maria' is not in speakers \(defined: "):
         check_targets(config(targets={"voices": {"es": "maria"}}))
+    cfg = config(targets={"voices": {"es": "me"}})
+    cfg["speakers"]["me"] = {"engine": "outetts", "self_clone": True}
+    with pytest.raises(SubvoxError, match=r"revoice.targets.voices.es: 'me' clones each speaker's own voice"):
+        check_targets(cfg)
     with pytest.raises(SubvoxError, match="English-only"):
         check_targets(config(targets={"roundtrip_model": "tiny.en"}))
     assert roundtrip_model(config(targets={"roundtrip_model": None})) is None
