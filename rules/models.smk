@@ -1,4 +1,10 @@
-# Models are staged once into the shared models_dir and reused by every job.
+# Models are staged once into the shared models_dir and reused by every job. Staging runs in
+# the main process (on a cluster: the login node, the one with internet when offline is false;
+# from wheels it is a copy), so compute jobs never wait in the queue behind it.
+
+
+localrules:
+    fetch_model,
 
 
 rule fetch_model:
