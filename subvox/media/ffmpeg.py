@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import wave
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -222,32 +223,41 @@ def open_pcm(path: str | os.PathLike[str], mono: bool = True) -> tuple[np.ndarra
     return np.memmap(path, dtype="<i2", mode="r", offset=offset, shape=shape), rate
 
 
-def mux_audio_track(
-    media: str | os.PathLike[str],
-    track: str | os.PathLike[str],
-    dest: str | os.PathLike[str],
-    codec: str,
-    language: str,
-    title: str,
-) -> None:
-    """Copy every stream of ``media`` untouched and add ``track`` as an extra audio stream
-    (encoded with ``codec``, tagged ``language``/``title``, not the default), atomically."""
-    n = probe(media)["audio_streams"]  # the new track's index among audio streams
+@dataclass(frozen=True)
+class Track:
+    """A dub WAV to add to a video, with its ISO 639-2 language tag and title."""
+
+    wav: str
+    language: str
+    title: str
+
+
+def mux_tracks(media: str | os.PathLike[str], tracks: list[Track], dest: str | os.PathLike[str], codec: str) -> None:
+    """``dest``: every stream of ``media`` copied untouched (same packets), then ``tracks`` as extra
+    audio streams encoded with ``codec``, tagged and titled, none the default, atomically.
+
+    One pass however many tracks (the source-language dub and one per translation target), so
+    a film is read and written once."""
+    first = probe(media)["audio_streams"]  # the new tracks' indexes among audio streams start here
     ext = Path(dest).suffix.lower()
     with atomic_path(dest) as tmp:
         # an argument list (no shell); inputs and output as file: URLs
-        args = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
-        args += ["-i", _file_url(media), "-i", _file_url(track), "-map", "0", "-map", "1:a:0", "-c", "copy"]
-        args += [f"-c:a:{n}", codec, f"-metadata:s:a:{n}", f"language={language}"]
-        args += [f"-metadata:s:a:{n}", f"title={title}", f"-disposition:a:{n}", "0"]
-        if _MUXERS.get(ext) in ("mp4", "mov"):  # MP4 keeps a track's name as its handler name
-            args += [f"-metadata:s:a:{n}", f"handler_name={title}"]
+        args = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", _file_url(media)]
+        for track in tracks:
+            args += ["-i", _file_url(track.wav)]
+        args += ["-map", "0", *(a for k in range(len(tracks)) for a in ("-map", f"{k + 1}:a:0")), "-c", "copy"]
+        for k, track in enumerate(tracks):
+            n = first + k
+            args += [f"-c:a:{n}", codec, f"-metadata:s:a:{n}", f"language={track.language}"]
+            args += [f"-metadata:s:a:{n}", f"title={track.title}", f"-disposition:a:{n}", "0"]
+            if _MUXERS.get(ext) in ("mp4", "mov"):  # MP4 keeps a track's name as its handler name
+                args += [f"-metadata:s:a:{n}", f"handler_name={track.title}"]
         args += ["-map_metadata", "0", "-fflags", "+bitexact"]
         args += ["-f", _MUXERS.get(ext, ext.lstrip(".")), "file:" + str(tmp)]
         proc = subprocess.run(args, capture_output=True)
         if proc.returncode:
             reason = _ffmpeg_reason(ffmpeg.Error("ffmpeg", proc.stdout, proc.stderr), media)
-            raise SubvoxError(f"{media}: muxing the dub failed ({reason})")
+            raise SubvoxError(f"{media}: muxing the dubs failed ({reason})")
 
 
 _MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}

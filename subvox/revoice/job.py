@@ -29,11 +29,10 @@ from subvox.errors import SubvoxError
 from subvox.library.atomic import read_json, write_json
 from subvox.library.failures import clear_failure, report_failure
 from subvox.library.layout import Item, Layout, dub_done, is_done, made_from, mark_dubbed, subs_done
-from subvox.media.ffmpeg import extract_audio, open_pcm
+from subvox.media.ffmpeg import Track, extract_audio, mux_tracks, open_pcm
 from subvox.media.languages import iso639_2
 from subvox.revoice import timing
 from subvox.revoice.cast import cast
-from subvox.revoice.mux import Track, mux_tracks
 from subvox.revoice.speak import (
     MonoView,
     NoStems,
