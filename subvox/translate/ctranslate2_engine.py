@@ -14,6 +14,7 @@ Decoding is beam search without sampling, so a model gives the same text every r
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -101,9 +102,19 @@ class _Model:
             return [f"__{target}__"]
         return None
 
-    def decode(self, tokens: list[str], skip: int) -> str:
-        """Text of a hypothesis, without the ``skip`` target-language tokens it starts with."""
-        tokens = tokens[skip:]
+    def target_tokens(self, text: str, target: str) -> list[str]:
+        """``text`` (already in ``target``) as the decoder's tokens, no special tokens: a forced prefix."""
+        if self.hf is None:
+            return self.spm[1].encode(text, out_type=str)
+        if self.kind == "nllb":
+            self.hf.tgt_lang = NLLB.get(target, target)
+        elif self.kind == "m2m100":
+            self.hf.tgt_lang = target
+        ids = self.hf(text_target=text, add_special_tokens=False)["input_ids"]
+        return self.hf.convert_ids_to_tokens(ids)
+
+    def decode(self, tokens: list[str]) -> str:
+        """Text of a hypothesis's tokens (those after its forced prefix)."""
         if self.hf is None:
             return self.spm[1].decode(tokens)
         return self.hf.decode(self.hf.convert_tokens_to_ids(tokens), skip_special_tokens=True)
@@ -121,11 +132,13 @@ class CTranslate2(Translator):
         compute_type: str = "default",
         beam_size: int = 4,
         threads: int = 1,
+        context: int = 1,
     ) -> None:
         for key, folder in models.items():
             check_model_folder(key, folder)
         self.models = dict(models)
         self.device, self.compute_type, self.beam_size, self.threads = device, compute_type, beam_size, threads
+        self.context = context
         self._loaded: dict[str, _Model] = {}
 
     def _get(self, key: str) -> _Model:
@@ -157,24 +170,45 @@ class CTranslate2(Translator):
         return target
 
     def translate(self, sentences: Sequence[str], source: str, target: str) -> list[str]:
+        """Each sentence alone, then (``context`` 1) again after the sentence before it.
+
+        Sentence-level models take no context of their own, so the second pass gives the model
+        the previous sentence and the current one as its source and forces the first pass's
+        translation of the previous one as the start of the output: what the model writes after
+        it is the current sentence translated in context (pronouns, gender and tense agree with
+        the sentence before). A continuation that comes back empty keeps the first pass's text."""
         model = self._get(self._key(source, target))
-        prefix = model.prefix(target)
+        lang = model.prefix(target) or []
         clean = [" ".join(s.split()) for s in sentences]
         todo = [i for i, s in enumerate(clean) if s]
         out = [""] * len(clean)
-        batch = [model.encode(clean[i], source) for i in todo]
-        if not batch:
+        first = self._run(model, [(model.encode(clean[i], source), lang) for i in todo])
+        for i, tokens in zip(todo, first, strict=True):
+            out[i] = " ".join(model.decode(tokens).split())
+        if not self.context or len(todo) < 2:
             return out
+        pairs = list(itertools.pairwise(todo))
+        jobs = [
+            (model.encode(f"{clean[prev]} {clean[i]}", source), lang + model.target_tokens(out[prev], target))
+            for prev, i in pairs
+        ]
+        in_context = [" ".join(model.decode(tokens).split()) for tokens in self._run(model, jobs)]
+        for (_, i), text in zip(pairs, in_context, strict=True):
+            out[i] = text or out[i]
+        return out
+
+    def _run(self, model: _Model, jobs: list[tuple[list[str], list[str]]]) -> list[list[str]]:
+        """Best hypothesis of each (source tokens, forced target prefix), without its prefix."""
+        if not jobs:
+            return []
         results = model.translator.translate_batch(
-            batch,
-            target_prefix=[prefix] * len(batch) if prefix else None,
+            [src for src, _ in jobs],
+            target_prefix=[prefix or None for _, prefix in jobs] if any(p for _, p in jobs) else None,
             beam_size=self.beam_size,
             max_batch_size=MAX_BATCH,
-            max_decoding_length=min(MAX_TOKENS, 16 + 3 * max((len(b) for b in batch), default=0)),
+            max_decoding_length=MAX_TOKENS,  # one limit for all: a text never depends on its batch-mates
         )
-        for i, result in zip(todo, results, strict=True):
-            out[i] = " ".join(model.decode(result.hypotheses[0], len(prefix or [])).split())
-        return out
+        return [r.hypotheses[0][len(prefix) :] for r, (_, prefix) in zip(results, jobs, strict=True)]
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -182,6 +216,7 @@ class CTranslate2(Translator):
             "models": {k: {"name": os.path.basename(os.path.normpath(v)), "config": json.loads(self._config(k))}
                        for k, v in sorted(self.models.items())},
             "beam_size": self.beam_size,
+            "context": self.context,
         }  # fmt: skip
 
     def _config(self, key: str) -> str:

@@ -39,7 +39,7 @@ def load(name: str, conf: dict[str, Any], threads: int = 1) -> Translator:
     if name == "ctranslate2":
         return engine(
             conf.get("models", {}), conf.get("device", "cpu"), conf.get("compute_type", "default"),
-            conf.get("beam_size", 4), threads,
+            conf.get("beam_size", 4), threads, conf.get("context", 1),
         )  # fmt: skip
     return engine()
 
