@@ -222,3 +222,9 @@ def _library_changes(out):
         clear_failure(out, stem)
     plan.write_changed_tsv(out, PLAN, found, {m.stem: m.name for m in now})
     return found
+
+
+def models_to_stage(wildcards):
+    """Every model a run may load: the ASR model, the multilingual one it routes other
+    languages to, and the target dubs' round-trip model (defined in rules/revoice.smk)."""
+    return [ASR_MODEL_PATH, *([ROUTE_MODEL_PATH] if ROUTE_MODEL_NAME else []), *(ROUNDTRIP or ())[:1]]

@@ -66,5 +66,4 @@ rule convert_ggml:
 
 rule models:
     input:
-        ASR_MODEL_PATH,
-        ROUTE_MODEL_PATH,
+        models_to_stage,
