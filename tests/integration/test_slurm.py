@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -104,7 +105,9 @@ def test_one_run_spreads_over_two_nodes_survives_a_cancelled_job_a_failed_node_a
     ]  # fmt: skip
     cluster.scontrol("update", "PartitionName=debug", "State=DOWN")  # jobs are accepted and wait
     log = (tmp_path / "snakemake.log").open("w+")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, text=True, env=cluster.env)
+    proc = subprocess.Popen(  # its own session: a failing test kills snakemake too, not only `timeout`
+        cmd, stdout=log, stderr=subprocess.STDOUT, text=True, env=cluster.env, start_new_session=True
+    )
     try:
         queued = wait_for(lambda: _pending(cluster, 3), 120, "3 queued jobs", 0.2)
         plan = json.loads((out / "_subvox" / "plan.json").read_text())
@@ -137,7 +140,8 @@ def test_one_run_spreads_over_two_nodes_survives_a_cancelled_job_a_failed_node_a
         proc.wait(timeout=600)
     finally:
         if proc.poll() is None:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
         log.seek(0)
         text = log.read()
         log.close()
