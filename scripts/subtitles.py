@@ -15,7 +15,11 @@ def main(smk):
     route = None
     if smk.params.route_model_name:  # the multilingual model runs on faster-whisper whatever the backend
         route = ModelSpec(
-            "faster-whisper", smk.input.route_model, smk.params.route_model_name, asr["device"], asr["compute_type"],
+            "faster-whisper",
+            smk.input.route_model,
+            smk.params.route_model_name,
+            asr["device"],
+            asr["compute_type"],
             smk.threads,
         )
     items = [Item(*item) for item in smk.params.files]

@@ -179,3 +179,22 @@ def check_cues(d, max_chars=42, max_lines=2, min_dur=0.8, max_dur=7.0, min_gap=0
         if previous:
             assert cue["start"] - previous["end"] >= min_gap - 1e-3, (previous, cue)
         previous = cue
+
+
+def ffprobe(path: Path) -> dict:
+    """ffprobe's streams and format of ``path``, as JSON."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", f"file:{path}"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return json.loads(out)
+
+
+def packets_hash(path: Path, selector: str) -> str:
+    """sha256 over the packets of the selected streams, copied (not decoded): equal means bit-identical."""
+    out = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", f"file:{path}", "-map", selector, "-c", "copy", "-f", "streamhash",
+         "-hash", "sha256", "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return "\n".join(line.split(",", 1)[1] for line in out.splitlines())

@@ -13,7 +13,6 @@ import csv
 import hashlib
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pysrt
@@ -22,7 +21,7 @@ import soundfile
 
 from subvox.asr.wer import wer
 from subvox.models import store as models
-from tests.helpers import clip, make_audio, make_video, snakemake, write_config
+from tests.helpers import clip, ffprobe, make_audio, make_video, packets_hash, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -38,24 +37,6 @@ def library(tmp_path_factory) -> tuple[Path, dict[str, Path]]:
         "audio/jfk": make_audio(clip("jfk").path, root / "audio" / "jfk.wav"),
     }
     return root, files
-
-
-def ffprobe(path: Path) -> dict:
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", f"file:{path}"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    return json.loads(out)
-
-
-def packets_hash(path: Path, selector: str) -> str:
-    """sha256 over the packets of the selected streams, copied (not decoded)."""
-    out = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", f"file:{path}", "-map", selector, "-c", "copy", "-f", "streamhash",
-         "-hash", "sha256", "-"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    return "\n".join(line.split(",", 1)[1] for line in out.splitlines())
 
 
 def source_duration(path: Path) -> float:

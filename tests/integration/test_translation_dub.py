@@ -14,34 +14,15 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
 
-from tests.helpers import clip, make_audio, make_video, snakemake, write_config
+from tests.helpers import clip, ffprobe, make_audio, make_video, packets_hash, snakemake, write_config
 
 pytestmark = pytest.mark.slow
-
-
-def ffprobe(path: Path) -> dict:
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_streams", "-of", "json", f"file:{path}"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    return json.loads(out)
-
-
-def packets_hash(path: Path, selector: str) -> str:
-    """sha256 over the packets of the selected streams, copied (not decoded)."""
-    out = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", f"file:{path}", "-map", selector, "-c", "copy", "-f", "streamhash",
-         "-hash", "sha256", "-"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    return "\n".join(line.split(",", 1)[1] for line in out.splitlines())
 
 
 def title(stream: dict) -> str:
