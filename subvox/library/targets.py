@@ -20,7 +20,7 @@ from subvox.models.store import sha256_file
 
 # revoice options that shape only the source-language dub or the muxed video's tags
 SOURCE_ONLY = ("enabled", "speaker", "voices", "default_voices", "source", "language", "title", "audio_codec")
-CT2_OPTIONS = ("device", "compute_type", "beam_size")  # what else shapes a local model's output
+CT2_OPTIONS = ("device", "compute_type", "beam_size", "context")  # what else shapes a local model's output
 
 
 def _digest(data: Any) -> str:

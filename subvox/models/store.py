@@ -202,7 +202,7 @@ def asr_model(config: dict[str, Any]) -> tuple[str, str]:
             f"model {model!r} is not in {ct2} and offline is true; fetch it with: {fetch_hint(model, models_dir)}"
         )
     name = os.path.basename(os.path.normpath(model)) if is_local_path(model) else model
-    if asr["task"] == "translate" and name.endswith(".en"):
+    if asr["task"] == "translate" and english_only(model):
         raise SubvoxError(f"asr.task translate needs a multilingual model; {name} is English-only")
     if asr["backend"] == "openai-whisper":
         return str(openai_checkpoint(models_dir, model)), name
@@ -211,26 +211,40 @@ def asr_model(config: dict[str, Any]) -> tuple[str, str]:
     return str(ct2), name
 
 
+def english_only(model: str) -> bool:
+    """Whether a model name, folder or checkpoint is English-only by Whisper's naming (``*.en``)."""
+    return os.path.basename(os.path.normpath(model)).removesuffix(".pt").removesuffix(".bin").endswith(".en")
+
+
+def multilingual_ct2(model: str, config: dict[str, Any], key: str, way_out: str) -> tuple[str, str]:
+    """(CTranslate2 folder, name) of a helper model that must be multilingual (``key`` names its
+    setting in messages); fails fast when it is English-only or cannot be had offline."""
+    shown = os.path.basename(os.path.normpath(model)) if is_local_path(model) else model
+    if english_only(model):
+        raise SubvoxError(f"{key} {model!r} is English-only; a multilingual model is needed here")
+    ct2 = ct2_source(model, config["models_dir"])
+    if config["offline"] and not is_ct2_dir(ct2) and not can_fetch_offline(model):
+        raise SubvoxError(
+            f"{key} {model!r} is not in {ct2} and offline is true; fetch it with:"
+            f" {fetch_hint(model, config['models_dir'])}, or {way_out}"
+        )
+    return str(ct2), shown
+
+
 def route_model(config: dict[str, Any]) -> tuple[str, str] | None:
     """(CTranslate2 folder, name) of ``asr.routing.model`` when routing can apply, else None.
 
     Routing applies to an English-only model (recognised by its name, ``*.en``) with language
     auto; the multilingual model always runs on faster-whisper, so its CTranslate2 folder is
-    what is staged. Fails fast, like ``asr_model``, when it cannot be had offline.
+    what is staged. Its evidence is the words' probabilities, so it needs word timestamps.
     """
     asr = config["asr"]
     routing = asr.get("routing", {})
-    name = os.path.basename(os.path.normpath(asr["model"])).removesuffix(".pt").removesuffix(".bin")
-    if routing.get("mode", "route") == "off" or asr.get("language", "auto") != "auto" or not name.endswith(".en"):
+    if routing.get("mode", "route") == "off" or asr.get("language", "auto") != "auto" or not english_only(asr["model"]):
         return None
-    model, models_dir = routing.get("model", "base"), config["models_dir"]
-    shown = os.path.basename(os.path.normpath(model)) if is_local_path(model) else model
-    if shown.endswith(".en"):
-        raise SubvoxError(f"asr.routing.model {model!r} is English-only; routing needs a multilingual model")
-    ct2 = ct2_source(model, models_dir)
-    if config["offline"] and not is_ct2_dir(ct2) and not can_fetch_offline(model):
+    if not asr.get("word_timestamps", True):
         raise SubvoxError(
-            f"asr.routing.model {model!r} is not in {ct2} and offline is true; fetch it with:"
-            f" {fetch_hint(model, models_dir)}, or set asr.routing.mode: off"
+            "asr.routing needs asr.word_timestamps: true (it judges the words' probabilities);"
+            " or set asr.routing.mode: off"
         )
-    return str(ct2), shown
+    return multilingual_ct2(routing.get("model", "base"), config, "asr.routing.model", "set asr.routing.mode: off")

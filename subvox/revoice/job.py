@@ -46,7 +46,7 @@ from subvox.revoice.speak import (
     spoken_text,
     write_dub,
 )
-from subvox.revoice.translated import TargetDubs
+from subvox.revoice.translated import PartialDubs, TargetDubs
 from subvox.revoice.tts import Voice
 from subvox.subtitles.job import load_cues
 
@@ -231,10 +231,15 @@ def revoice_file(
             revoice_one(item, layout, config, voices, asr, sim, src, tmp)
             mark_dubbed(layout, item.stem, item.media)
             redone.append(None)
-        made = targets.dub_stale(item, layout, config, src, [lang for lang in langs if not current(lang)], tmp)
-        redone += made
-        for lang in made:
-            mark_dubbed(layout, item.stem, item.media, lang)
+        stale = [lang for lang in langs if not current(lang)]
+        failure = None
+        try:
+            redone += targets.dub_stale(
+                item, layout, config, src, stale, tmp, lambda lang: mark_dubbed(layout, item.stem, item.media, lang)
+            )
+        except PartialDubs as partial:  # the languages made are kept (and muxed); the failure is the file's
+            redone += partial.done
+            failure = partial.failure
         qa = read_json(layout.dub_qa(item.stem))
         if targets.summarise(layout, item.stem, qa, langs):
             write_json(layout.dub_qa(item.stem), qa)
@@ -243,6 +248,8 @@ def revoice_file(
             _mux(item, layout, config, qa, dubbed)
             if dubbed == langs:  # a target left out (its translation failed) keeps the video stale
                 mark_dubbed(layout, item.stem, item.media, "video")
+    if failure is not None:
+        raise failure
     qa["redone"] = ["source" if part is None else part for part in redone]
     return qa
 

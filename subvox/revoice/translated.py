@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from subvox.asr import ModelSpec
@@ -80,18 +81,7 @@ def roundtrip_model(config: dict[str, Any]) -> tuple[str, str] | None:
     name = config["revoice"]["targets"]["roundtrip_model"]
     if not (dubbed_targets(config) and name and config["revoice"]["qa"]["roundtrip"]):
         return None
-    shown = os.path.basename(os.path.normpath(name)) if store.is_local_path(name) else name
-    if shown.endswith(".en"):
-        raise SubvoxError(
-            f"revoice.targets.roundtrip_model {name!r}: English-only (a round trip needs a multilingual one)"
-        )
-    ct2 = store.ct2_source(name, config["models_dir"])
-    if config["offline"] and not store.is_ct2_dir(ct2) and not store.can_fetch_offline(name):
-        raise SubvoxError(
-            f"revoice.targets.roundtrip_model {name!r} is not in {ct2} and offline is true; fetch it with:"
-            f" {store.fetch_hint(name, config['models_dir'])}, or set it to null"
-        )
-    return str(ct2), shown
+    return store.multilingual_ct2(name, config, "revoice.targets.roundtrip_model", "set it to null")
 
 
 def target_voices(config: dict[str, Any], voices: dict[str, VoiceSpec]) -> dict[str, VoiceSpec]:
@@ -105,12 +95,21 @@ def target_voices(config: dict[str, Any], voices: dict[str, VoiceSpec]) -> dict[
             log.info("%s dub: voice %s (%s, revoice.targets.voices.%s)", lang, key, voices[key].speaker["engine"], lang)
             continue
         speaker = default_speaker(lang)
-        if speaker is None:  # checked at start-up; the node may lack what the main machine had
-            raise SubvoxError(f"revoice.targets: no installed voice speaks {lang!r} (espeak-ng has none)")
+        if speaker is None:  # checked at start-up; the node may lack what the main machine had:
+            log.warning("revoice.targets: no installed voice speaks %r on this node; its dubs fail", lang)
+            continue  # that language's dubs fail (TargetDubs.dub), never the job
         name = f"espeak-ng {speaker['default']}"
         out[lang] = VoiceSpec(speaker, {"engine": "espeak", "default": speaker["default"], "name": name})
         log.info("%s dub: default voice %s (no revoice.targets.voices.%s)", lang, name, lang)
     return out
+
+
+class PartialDubs(Exception):
+    """Some target dubs of a file were made (``done``), one failed (``failure``)."""
+
+    def __init__(self, done: list[str], failure: BaseException) -> None:
+        super().__init__(str(failure))
+        self.done, self.failure = done, failure
 
 
 class TargetDubs:
@@ -123,21 +122,43 @@ class TargetDubs:
     def qa_path(layout: Layout, stem: str, lang: str) -> str:
         return f"{layout.work}/qa/{stem}.revoice.{lang}.json"
 
-    def dub_stale(self, item: Item, layout: Layout, config: dict, src: Source, langs: list[str], tmp: str) -> list:
-        """Dub each of ``langs`` (those whose dub is stale); returns those made. Without current
-        translations (their failure is recorded by the translate rule) none is made."""
+    def dub_stale(
+        self,
+        item: Item,
+        layout: Layout,
+        config: dict[str, Any],
+        src: Source,
+        langs: list[str],
+        tmp: str,
+        made: Callable[[str], None],
+    ) -> list[str]:
+        """Dub each of ``langs`` (those whose dub is stale), calling ``made(lang)`` as soon as one
+        is written; returns those made. A language that fails costs only itself: the others are
+        still dubbed, then the first failure is raised (the file is listed in failed.tsv). Without
+        current translations (their failure is recorded by the translate rule) none is made."""
         if langs and not translations_done(layout, item.stem, item.media):
             log.warning("%s: no current translations; dubs in %s left for the next run", item.relpath, ", ".join(langs))
             return []
+        done, failure = [], None
         for lang in langs:
-            self.dub(item, layout, config, lang, src, tmp)
-        return langs
+            try:
+                self.dub(item, layout, config, lang, src, tmp)
+            except Exception as exc:
+                failure = failure or exc
+                continue
+            made(lang)
+            done.append(lang)
+        if failure is not None:
+            raise PartialDubs(done, failure)
+        return done
 
     def dub(self, item: Item, layout: Layout, config: dict, lang: str, src: Source, tmp: str) -> dict[str, Any]:
         """``clip.revoiced.<lang>.wav`` from the translated cues, and its QA JSON."""
         record = read_json(layout.translated_outputs(item.stem)[lang]["json"])
         cues = [Cue(c["start"], c["end"], c["lines"], c.get("flags", []), c.get("speaker")) for c in record["cues"]]
-        spec = self.voices[lang]
+        spec = self.voices.get(lang)
+        if spec is None:
+            raise SubvoxError(f"revoice.targets: no installed voice speaks {lang!r} on this node (espeak-ng has none)")
         spoken = speak_cues(cues, lambda _: spec.get(), src, config["revoice"], tmp, f"dub.{lang}.f32",
                             f"{item.relpath} [{lang}]")  # fmt: skip
         write_dub(layout.dub_outputs(item.stem, item.media)[f"wav.{lang}"], spoken, cues, src, layout, config, tmp)

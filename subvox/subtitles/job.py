@@ -248,12 +248,16 @@ def process_batch(
             subtitles(item, {"source": item.relpath, "status": "transcribed", **timing})
 
         for done in transcribe_files(asr_model, requests(), batch_size):
-            item, decision = done.key, None
-            if done.error is None:
-                decision = recheck.judge(item, done.transcripts, done.seconds, not asr_model.multilingual)
-                if decision is None:
-                    continue  # held back for a second opinion
-            finished(item, Outcome(item, done.transcripts, model, decision or {}, done.seconds, done.error))
+            item, decision, error = done.key, None, done.error
+            if error is None:
+                try:
+                    decision = recheck.judge(item, done.transcripts, done.seconds, not asr_model.multilingual)
+                except Exception as exc:  # one file must never cost the others their results
+                    error = exc
+                else:
+                    if decision is None:
+                        continue  # held back for a second opinion
+            finished(item, Outcome(item, done.transcripts, model, decision or {}, done.seconds, error))
     for outcome in recheck.run(items, tmpdir):
         stage[outcome.item] = "transcribe"
         finished(outcome.item, outcome)

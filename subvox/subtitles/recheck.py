@@ -22,7 +22,7 @@ from typing import Any
 
 from subvox.asr import DecodeOptions, ModelSpec, Transcript
 from subvox.asr.guards import GuardOptions
-from subvox.asr.pieces import SAMPLE_RATE, LanguageOptions, Window, detect_regions
+from subvox.asr.pieces import SAMPLE_RATE, LanguageOptions, Window, detect_regions, speech_windows
 from subvox.asr.routing import (
     ENGLISH,
     RouteOptions,
@@ -40,6 +40,7 @@ from subvox.asr.routing import (
 from subvox.asr.transcribe import FileRequest, transcribe_files
 from subvox.library.atomic import read_json
 from subvox.library.layout import Item, Layout, made_from
+from subvox.media.ffmpeg import as_float
 from subvox.media.prepare import prepare_one
 
 log = logging.getLogger("subvox")
@@ -95,6 +96,8 @@ class Recheck:
                 return None
             return self._lend(item, decision, ENGLISH if speech >= self.lang_opts.min_speech_s else None)
         decision = {"checked": False, "model": self.model.name}
+        if english_only:  # routing off (or no routing model): it writes English whatever it hears
+            return self._lend(item, decision, ENGLISH if speech >= self.lang_opts.min_speech_s else None)
         if self.asr.get("language", "auto") != "auto" or not first.segments:
             return self._lend(item, decision, None)
         unsure = uncertain(first.language_probability, speech, self.lang_opts)
@@ -125,7 +128,11 @@ class Recheck:
         again: dict[str, list[tuple[_Held, str | None, list[Window] | None]]] = {"route": [], "prior": []}
         for held in self.held:
             if not held.failed:
-                yield from self._decide(held, again)
+                try:
+                    outcomes = list(self._decide(held, again))
+                except Exception as exc:  # one file must never cost the others their results
+                    outcomes = [Outcome(held.item, [], self.model, held.decision, error=exc)]
+                yield from outcomes
         for kind, spec in (("route", self.route_model), ("prior", self.model)):
             if again[kind] and spec is not None:
                 yield from self._transcribe(again[kind], spec, tmpdir)
@@ -141,11 +148,16 @@ class Recheck:
         focus = [(int(a * SAMPLE_RATE), int(b * SAMPLE_RATE)) for a, b in doubtful_spans(first.segments, self.route)]
         model, chunk_s = self.route_model.get(), self.asr["chunk_s"]
         held.regions = detect_regions(model, audio, decode, self.lang_opts, chunk_s, focus)
+        # how much speech the language was heard in (regions span pauses too): the first pass's
+        # segments, or for a file it heard no word in (short: see routing.doubtful) Silero's speech
+        heard = speech_seconds(first)
+        if not first.segments:
+            heard = sum(w.end - w.start for w in speech_windows(as_float(audio[:]), self.lang_opts, decode))
+            heard /= SAMPLE_RATE
         del audio
         decision["detected"] = region_summary(held.regions, SAMPLE_RATE)
         sure = [r for r in held.regions if r.language]
         main = max(sure, key=lambda r: r.end - r.start, default=None)
-        heard = sum(r.end - r.start for r in sure) / SAMPLE_RATE
         unsure = main is None or uncertain(main.probability, heard, self.lang_opts)
         self._lend(held.item, decision, None if unsure else main.language)
         decision["uncertain"] = len(sure) == 1 and unsure
@@ -203,7 +215,13 @@ class Recheck:
                     yield FileRequest(held, error=exc)
 
         batch_size = DecodeOptions.from_config(self.asr).batch_size
-        for done in transcribe_files(spec.get(), requests(), batch_size):
+        try:
+            model = spec.get()
+        except Exception as exc:  # e.g. the routing model missing on this node: these files fail, no others
+            for held, *_ in queued:
+                yield Outcome(held.item, [], spec, held.decision, error=exc)
+            return
+        for done in transcribe_files(model, requests(), batch_size):
             held: _Held = done.key
             yield Outcome(held.item, done.transcripts, spec, held.decision, held.seconds + done.seconds, done.error)
 
@@ -224,7 +242,10 @@ class Recheck:
                 continue
             path = self.layout.transcript(item.stem)
             if made_from(path, item.media):
-                self.evidence[item.relpath] = read_json(path).get("language_decision", {}).get("evidence")
+                try:
+                    self.evidence[item.relpath] = read_json(path).get("language_decision", {}).get("evidence")
+                except (OSError, ValueError):  # unreadable: it lends nothing (it is redone by its own job)
+                    self.evidence[item.relpath] = None
 
 
 def _r(x: float | None) -> float | None:

@@ -187,18 +187,21 @@ class CTranslate2(Translator):
             out[i] = " ".join(model.decode(tokens).split())
         if not self.context or len(todo) < 2:
             return out
-        pairs = list(itertools.pairwise(todo))
-        jobs = [
-            (model.encode(f"{clean[prev]} {clean[i]}", source), lang + model.target_tokens(out[prev], target))
-            for prev, i in pairs
-        ]
-        in_context = [" ".join(model.decode(tokens).split()) for tokens in self._run(model, jobs)]
+        pairs = []
+        jobs = []
+        for prev, i in itertools.pairwise(todo):
+            forced = lang + model.target_tokens(out[prev], target)
+            if len(forced) <= MAX_TOKENS:  # the limit below holds prefix and continuation
+                pairs.append((prev, i))
+                jobs.append((model.encode(f"{clean[prev]} {clean[i]}", source), forced))
+        in_context = [" ".join(model.decode(tokens).split()) for tokens in self._run(model, jobs, 2 * MAX_TOKENS)]
         for (_, i), text in zip(pairs, in_context, strict=True):
             out[i] = text or out[i]
         return out
 
-    def _run(self, model: _Model, jobs: list[tuple[list[str], list[str]]]) -> list[list[str]]:
-        """Best hypothesis of each (source tokens, forced target prefix), without its prefix."""
+    def _run(self, model: _Model, jobs: list[tuple[list[str], list[str]]], limit: int = MAX_TOKENS) -> list[list[str]]:
+        """Best hypothesis of each (source tokens, forced target prefix), without its prefix. One
+        length ``limit`` (prefix included) for every job: a text never depends on its batch-mates."""
         if not jobs:
             return []
         results = model.translator.translate_batch(
@@ -206,7 +209,7 @@ class CTranslate2(Translator):
             target_prefix=[prefix or None for _, prefix in jobs] if any(p for _, p in jobs) else None,
             beam_size=self.beam_size,
             max_batch_size=MAX_BATCH,
-            max_decoding_length=MAX_TOKENS,  # one limit for all: a text never depends on its batch-mates
+            max_decoding_length=limit,
         )
         return [r.hypotheses[0][len(prefix) :] for r, (_, prefix) in zip(results, jobs, strict=True)]
 

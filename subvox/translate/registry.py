@@ -11,6 +11,7 @@ import importlib
 from typing import Any
 
 from subvox.errors import SubvoxError
+from subvox.models.store import english_only
 from subvox.translate.base import Translator, format_pairs
 
 ENGINES = {
@@ -69,7 +70,7 @@ def known_sources(config: dict[str, Any]) -> list[str]:
     if language not in (None, "auto"):
         return [language]
     routed = asr.get("routing", {}).get("mode", "route") == "route"
-    return ["en"] if str(asr.get("model", "")).endswith(".en") and not routed else []
+    return ["en"] if english_only(str(asr.get("model", ""))) and not routed else []
 
 
 def check_config(config: dict[str, Any]) -> None:

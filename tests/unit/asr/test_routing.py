@@ -109,7 +109,13 @@ def test_the_routing_model_is_staged_only_for_an_english_only_model(tmp_path):
 
 
 def test_an_english_only_routing_model_is_refused_in_one_line(tmp_path):
-    with pytest.raises(SubvoxError, match="English-only; routing needs a multilingual model"):
+    with pytest.raises(SubvoxError, match="asr.routing.model .tiny.en. is English-only; a multilingual model is needed here"):
         route_model(config("tiny.en", tmp_path, routing={"model": "tiny.en"}))
     with pytest.raises(SubvoxError, match="offline is true"):
         route_model(config("tiny.en", tmp_path, routing={"model": "large-v3"}))
+
+
+def test_routing_without_word_timings_is_refused_in_one_line(tmp_path):
+    with pytest.raises(SubvoxError, match="asr.routing needs asr.word_timestamps: true"):
+        route_model(config("tiny.en", tmp_path, word_timestamps=False))
+    assert route_model(config("tiny.en", tmp_path, word_timestamps=False, routing={"mode": "off"})) is None

@@ -82,7 +82,7 @@ def test_context_forces_the_previous_translation_and_keeps_what_follows(tiny):
         prefix = model.target_tokens(alone[prev], "es")
         source = model.encode(f"{SENTENCES[prev]} {SENTENCES[i]}", "en")
         [result] = model.translator.translate_batch(
-            [source], target_prefix=[prefix], beam_size=2, max_decoding_length=MAX_TOKENS
+            [source], target_prefix=[prefix], beam_size=2, max_decoding_length=2 * MAX_TOKENS
         )
         assert result.hypotheses[0][: len(prefix)] == prefix, "CTranslate2 keeps the forced prefix"
         continued = " ".join(model.decode(result.hypotheses[0][len(prefix) :]).split())
