@@ -116,6 +116,6 @@ def test_an_english_only_routing_model_is_refused_in_one_line(tmp_path):
 
 
 def test_routing_without_word_timings_is_refused_in_one_line(tmp_path):
-    with pytest.raises(SubvoxError, match="asr.routing needs asr.word_timestamps: true"):
+    with pytest.raises(SubvoxError, match=r"asr\.routing needs asr\.word_timestamps: true"):
         route_model(config("tiny.en", tmp_path, word_timestamps=False))
     assert route_model(config("tiny.en", tmp_path, word_timestamps=False, routing={"mode": "off"})) is None
