@@ -173,7 +173,9 @@ def decode_windows(model: Any, jobs: list[WindowJob]) -> list[WindowResult]:
     fe = model.feature_extractor
     features, sizes, contents = [], [], []
     for job in jobs:
-        whole = fe(job.samples)
+        if job.features is None:  # a continuation window (same piece, later seek) has them already
+            job.features = fe(job.samples)
+        whole = job.features
         contents.append(whole.shape[-1] - 1)
         sizes.append(min(fe.nb_max_frames, contents[-1] - job.seek))
         features.append(pad_or_trim(whole[:, job.seek : job.seek + sizes[-1]]))
@@ -188,7 +190,10 @@ def decode_windows(model: Any, jobs: list[WindowJob]) -> list[WindowResult]:
         for i, job in enumerate(jobs):
             if _needs_fallback(decoded[i], opts) and not job.packed:  # a failed pack: its pieces go alone
                 ctranslate2.set_random_seed(job.options.seed)
-                alone = model.encode(stacked[i])
+                # on a CPU _encode ran each window alone: its output is this window's, no second pass
+                # (``one`` stays referenced while the StorageView borrows its memory)
+                one = np.ascontiguousarray(encoded[i : i + 1]) if isinstance(encoded, np.ndarray) else None
+                alone = ctranslate2.StorageView.from_array(one) if one is not None else model.encode(stacked[i])
                 decoded[i] = model.generate_with_fallback(alone, prompt, tokenizer, opts)
     per_window = []
     for job, d, size in zip(jobs, decoded, sizes, strict=True):

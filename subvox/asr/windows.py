@@ -33,6 +33,7 @@ class WindowJob:
     base: int = 0  # where the region starts in the file (two shifts, as the sequential path: same floats)
     packed: bool = False  # several pieces in one window: no temperature fallback (their pieces go alone)
     alone: bool = False  # never packed with others (its pack failed Whisper's checks)
+    features: Any = None  # the piece's log-mel features, once computed (its continuations reuse them)
 
     def key(self) -> tuple[Any, ...]:
         """Jobs with equal keys share one tokenizer and prompt, so they can share a batch."""
