@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 import mmap
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -137,7 +137,7 @@ def probe_picks(windows: list[Window], lang_opts: LanguageOptions) -> list[int]:
 
 
 def language_regions_steps(
-    audio: np.ndarray, lang_opts: LanguageOptions, decode: DecodeOptions, focus: list[tuple[int, int]] = ()
+    audio: np.ndarray, lang_opts: LanguageOptions, decode: DecodeOptions, focus: Sequence[tuple[int, int]] = ()
 ) -> Generator[list[np.ndarray], list[tuple[str, float]], list[Window]]:
     """Regions (sample ranges covering the whole file) with one language each.
 
@@ -220,7 +220,7 @@ def detect_regions(
     decode: DecodeOptions,
     lang_opts: LanguageOptions,
     chunk_s: float | None,
-    focus: list[tuple[int, int]] = (),
+    focus: Sequence[tuple[int, int]] = (),
 ) -> list[Window]:
     """The language regions of a whole file as ``model`` (multilingual) hears them, a chunk at a
     time (memory stays flat); nothing is transcribed. Regions without speech have no language.

@@ -64,7 +64,9 @@ class _Held:
     first: list[Transcript]
     seconds: float
     decision: dict[str, Any] = field(default_factory=dict)
-    regions: list[Window] | None = None  # what the routing model heard (English-only first pass)
+    english_only: bool = False  # the first pass is an English-only model's: the routing model listens
+    regions: list[Window] | None = None  # what the routing model heard
+    unsure: bool = False  # it heard one language, too briefly or too weakly to trust
     failed: bool = False
 
 
@@ -88,15 +90,16 @@ class Recheck:
         """The decision to record with a first-pass transcript, or None when the file is held back."""
         first = transcripts[0]
         speech = speech_seconds(first)
-        if routing_applies(self.asr, english_only) and self.route_model is not None:
-            probability = word_probability(first.segments)
-            decision = {"checked": False, "model": self.model.name, "word_probability": _r(probability)}
-            if doubtful(first, self.route):
-                self.held.append(_Held(item, transcripts, seconds, {**decision, "checked": True}))
-                return None
-            return self._lend(item, decision, ENGLISH if speech >= self.lang_opts.min_speech_s else None)
-        decision = {"checked": False, "model": self.model.name}
-        if english_only:  # routing off (or no routing model): it writes English whatever it hears
+        decision: dict[str, Any] = {"checked": False, "model": self.model.name}
+        if english_only:  # it writes English whatever it hears; routing (when on) checks the doubtful
+            if routing_applies(self.asr, english_only) and self.route_model is not None:
+                probability = word_probability(first.segments)
+                decision["word_probability"] = None if probability is None else round(probability, 4)
+                if doubtful(first, self.route):
+                    self.held.append(
+                        _Held(item, transcripts, seconds, {**decision, "checked": True}, english_only=True)
+                    )
+                    return None
             return self._lend(item, decision, ENGLISH if speech >= self.lang_opts.min_speech_s else None)
         if self.asr.get("language", "auto") != "auto" or not first.segments:
             return self._lend(item, decision, None)
@@ -127,12 +130,14 @@ class Recheck:
                 yield Outcome(held.item, [], self.model, held.decision, error=exc)
         again: dict[str, list[tuple[_Held, str | None, list[Window] | None]]] = {"route": [], "prior": []}
         for held in self.held:
-            if not held.failed:
-                try:
-                    outcomes = list(self._decide(held, again))
-                except Exception as exc:  # one file must never cost the others their results
-                    outcomes = [Outcome(held.item, [], self.model, held.decision, error=exc)]
-                yield from outcomes
+            if held.failed:
+                continue
+            try:
+                outcome = self._decide(held, again)
+            except Exception as exc:  # one file must never cost the others their results
+                outcome = Outcome(held.item, [], self.model, held.decision, error=exc)
+            if outcome is not None:
+                yield outcome
         for kind, spec in (("route", self.route_model), ("prior", self.model)):
             if again[kind] and spec is not None:
                 yield from self._transcribe(again[kind], spec, tmpdir)
@@ -140,7 +145,7 @@ class Recheck:
     def _hear(self, held: _Held, tmpdir: str) -> None:
         """The languages of a held file: for an English-only first pass, as the routing model hears them."""
         decision, first = held.decision, held.first[0]
-        if self.route_model is None or "word_probability" not in decision:
+        if not held.english_only or self.route_model is None:
             self._lend(held.item, decision, None)  # an uncertain detection is no evidence
             return
         audio = prepare_one(held.item, self.layout, self.config["audio"], tmpdir, self.config.get("separation"))
@@ -160,17 +165,16 @@ class Recheck:
         main = max(sure, key=lambda r: r.end - r.start, default=None)
         unsure = main is None or uncertain(main.probability, heard, self.lang_opts)
         self._lend(held.item, decision, None if unsure else main.language)
-        decision["uncertain"] = len(sure) == 1 and unsure
+        held.unsure = len(sure) == 1 and unsure
 
-    def _decide(self, held: _Held, again: dict[str, list]) -> Iterator[Outcome]:
-        """``held``'s outcome now (its first pass kept, or flagged), or queued in ``again``."""
+    def _decide(self, held: _Held, again: dict[str, list]) -> Outcome | None:
+        """``held``'s outcome now (its first pass kept, or flagged), or None when queued in ``again``."""
         first, decision = held.first[0], held.decision
         prior, why = prior_for(held.item.relpath, self.evidence, self.lang_opts)
         if held.regions is None:  # a multilingual model's uncertain detection
             if prior is None or prior == first.language:
                 decision.update(decision="kept", prior={"language": prior, "why": why})
-                yield Outcome(held.item, held.first, self.model, decision, held.seconds)
-                return
+                return Outcome(held.item, held.first, self.model, decision, held.seconds)
             speech = speech_seconds(first)
             decision.update(
                 decision="prior",
@@ -178,28 +182,28 @@ class Recheck:
                 note=f"language {prior} from {why} (detected {first.language} on {speech:.1f} s of speech)",
             )
             again["prior"].append((held, prior, None))
-            return
+            return None
         regions, language = held.regions, None
-        if decision.pop("uncertain") and prior:  # one short or unsure region: the library's language, not a guess
+        if held.unsure and prior:  # one short or unsure region: the library's language, not a guess
             [sure] = [r for r in regions if r.language]
             decision["prior"] = {"language": prior, "why": why, "instead_of": sure.language}
             language, regions = prior, [dataclasses.replace(sure, language=prior)]
         others = non_english(regions)
         if not others:
-            yield Outcome(held.item, held.first, self.model, {**decision, "decision": "kept"}, held.seconds)
-            return
+            decision["decision"] = "kept"
+            return Outcome(held.item, held.first, self.model, decision, held.seconds)
         langs = ", ".join(sorted({r.language for r in others}))
         if self.route.mode == "flag":
             decision.update(decision="flagged", note=f"not transcribed: language {langs}, model is English-only")
             kept = drop_regions(first, others, SAMPLE_RATE)
-            yield Outcome(held.item, [kept, *held.first[1:]], self.model, decision, held.seconds)
-            return
+            return Outcome(held.item, [kept, *held.first[1:]], self.model, decision, held.seconds)
         assert self.route_model is not None
         note = f"transcribed by {self.route_model.name}: language {langs} ({self.model.name} is English-only)"
         if language:
             note += f"; {language} from {why}, detected {decision['prior']['instead_of']}"
         decision.update(decision="routed", model=self.route_model.name, note=note)
         again["route"].append((held, language, None if language else regions))
+        return None
 
     def _transcribe(self, queued: list[tuple[Any, ...]], spec: ModelSpec, tmpdir: str) -> Iterator[Outcome]:
         """Decode the queued files again with ``spec``, in shared batches; audio is prepared as the batches need it."""
@@ -246,7 +250,3 @@ class Recheck:
                     self.evidence[item.relpath] = read_json(path).get("language_decision", {}).get("evidence")
                 except (OSError, ValueError):  # unreadable: it lends nothing (it is redone by its own job)
                     self.evidence[item.relpath] = None
-
-
-def _r(x: float | None) -> float | None:
-    return None if x is None else round(x, 4)
