@@ -39,6 +39,7 @@ from subvox.revoice.speak import (
     Source,
     Sum,
     VoiceSpec,
+    dub_qa,
     open_source,
     resolve_device,
     roundtrip,
@@ -145,22 +146,9 @@ def revoice_one(
     spoken = speak_cues(cues, voice_of, src, revoice, tmp, "dub.f32", item.relpath)
     write_dub(layout.dub_outputs(item.stem, item.media)["wav"], spoken, cues, src, layout, config, tmp)
     timeline, spans, under = spoken.timeline, spoken.spans, spoken.background
-    qa: dict[str, Any] = {
-        "source": item.relpath,
-        "speaker": ", ".join(voices[k].profile["name"] for k in used),
-        "engine": ", ".join(sorted({voices[k].speaker["engine"] for k in used})),
-        "language": language,
-        "mix": revoice["mix"],
-        "sample_rate": rate,
-        "channels": spoken.channels,
-        "samples": src.n,
-        "duration": round(src.n / rate, 3),
-        "synthesis_s": round(spoken.synthesis_s, 3),
-        **timing.stretch_summary(spoken.placements),
-        "overflowing": [p.to_dict() for p in spoken.placements if p.overflow > 0.01],
-    }
-    if under is not None:
-        qa["loudness"], qa["background_kept"] = spoken.loudness, spoken.kept
+    qa = dub_qa(item.relpath, language, revoice["mix"], spoken, src)
+    qa["speaker"] = ", ".join(voices[k].profile["name"] for k in used)
+    qa["engine"] = ", ".join(sorted({voices[k].speaker["engine"] for k in used}))
     reference_text = " ".join(spoken_text(c) for c in cues)
     if revoice["qa"]["roundtrip"] and reference_text:
         heard = roundtrip(asr, timeline, rate, language, config, tmp)

@@ -165,6 +165,26 @@ def write_dub(dest: str, spoken: Spoken, cues: list, src: Source, layout: Layout
     )
 
 
+def dub_qa(source: str, language: str, mix_name: str, spoken: Spoken, src: Source) -> dict[str, Any]:
+    """The QA every dub shares (source language or target): format, timing fit, overflows, and
+    with ``mix: background`` the loudness match and how much background was kept."""
+    qa: dict[str, Any] = {
+        "source": source,
+        "language": language,
+        "mix": mix_name,
+        "sample_rate": src.rate,
+        "channels": spoken.channels,
+        "samples": src.n,
+        "duration": round(src.n / src.rate, 3),
+        "synthesis_s": round(spoken.synthesis_s, 3),
+        **timing.stretch_summary(spoken.placements),
+        "overflowing": [p.to_dict() for p in spoken.placements if p.overflow > 0.01],
+    }
+    if spoken.loudness is not None:  # set by write_dub exactly when a background was mixed
+        qa["loudness"], qa["background_kept"] = spoken.loudness, spoken.kept
+    return qa
+
+
 def roundtrip(model: ModelSpec, timeline: np.ndarray, rate: int, language: str, config: dict, tmp: str) -> str:
     """What ``model`` hears in the dub (resampled to 16 kHz through a file), told its language
     when it is multilingual."""

@@ -25,9 +25,8 @@ from subvox.library.atomic import read_json, write_json
 from subvox.library.layout import Item, Layout, translations_done
 from subvox.library.targets import dubbed_targets, voice_key
 from subvox.models import store
-from subvox.revoice import timing
 from subvox.revoice.profiles import check_speaker
-from subvox.revoice.speak import Source, VoiceSpec, roundtrip, speak_cues, spoken_text, write_dub
+from subvox.revoice.speak import Source, VoiceSpec, dub_qa, roundtrip, speak_cues, spoken_text, write_dub
 from subvox.revoice.tts import espeak
 from subvox.subtitles.segment import Cue
 
@@ -162,23 +161,9 @@ class TargetDubs:
         spoken = speak_cues(cues, lambda _: spec.get(), src, config["revoice"], tmp, f"dub.{lang}.f32",
                             f"{item.relpath} [{lang}]")  # fmt: skip
         write_dub(layout.dub_outputs(item.stem, item.media)[f"wav.{lang}"], spoken, cues, src, layout, config, tmp)
-        qa: dict[str, Any] = {
-            "source": item.relpath,
-            "language": lang,
-            "speaker": spec.profile["name"],
-            "engine": spec.speaker["engine"],
-            "default_voice": voice_key(config, lang) is None,
-            "mix": config["revoice"]["mix"],
-            "sample_rate": src.rate,
-            "channels": spoken.channels,
-            "samples": src.n,
-            "duration": round(src.n / src.rate, 3),
-            "synthesis_s": round(spoken.synthesis_s, 3),
-            **timing.stretch_summary(spoken.placements),
-            "overflowing": [p.to_dict() for p in spoken.placements if p.overflow > 0.01],
-        }
-        if spoken.loudness is not None:
-            qa["loudness"], qa["background_kept"] = spoken.loudness, spoken.kept
+        qa = dub_qa(item.relpath, lang, config["revoice"]["mix"], spoken, src)
+        qa["speaker"], qa["engine"] = spec.profile["name"], spec.speaker["engine"]
+        qa["default_voice"] = voice_key(config, lang) is None
         text = " ".join(spoken_text(c) for c in cues)
         if self.model is not None and text:
             heard = roundtrip(self.model, spoken.timeline, src.rate, lang, config, tmp)
