@@ -34,15 +34,12 @@ from subvox import __version__
 from subvox.library import targets
 from subvox.library.atomic import write_text
 from subvox.library.discover import WORK_DIRNAME
+from subvox.library.targets import digest
 from subvox.models.store import sha256_file
 
 # Containers whose dub is also muxed as an extra audio track (video stream copied untouched).
 VIDEO_CONTAINERS = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
 PER_SPEAKER = "per-speaker"  # revoice.speaker: a voice per diarized speaker
-
-
-def _digest(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -62,22 +59,22 @@ class Fingerprints:
     def plan(self) -> str:
         """The fingerprint batches are keyed by: the last stage that runs (and translation's)."""
         last = self.dub or self.subs
-        return _digest([last, self.translation, *self.target_dubs]) if self.translation else last
+        return digest([last, self.translation, *self.target_dubs]) if self.translation else last
 
     @property
     def mux(self) -> str:
         """What a muxed video carries: the source dub and each target's."""
-        return _digest([self.dub, *self.target_dubs]) if self.target_dubs else self.dub
+        return digest([self.dub, *self.target_dubs]) if self.target_dubs else self.dub
 
 
 def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fingerprints:
     """Fingerprints of the configuration sections that change outputs (not resources or paths)."""
     asr_conf = {k: v for k, v in config["asr"].items() if k not in ("download_root",)}
-    asr = _digest({"subvox": __version__, "audio": _audio(config), "asr": asr_conf, "model": model_identity})
+    asr = digest({"subvox": __version__, "audio": _audio(config), "asr": asr_conf, "model": model_identity})
     speakers = _speakers_digest(config)
     # options that shape nothing while their stage is off stay out, so adding them changed no fingerprint
     subtitles = {k: v for k, v in config["subtitles"].items() if speakers or k != "speaker_labels"}
-    subs = _digest({"asr": asr, "subtitles": subtitles, **({"speakers": speakers} if speakers else {})})
+    subs = digest({"asr": asr, "subtitles": subtitles, **({"speakers": speakers} if speakers else {})})
     translation = _translation_digest(config, subs)
     revoice = config.get("revoice", {})
     if not revoice.get("enabled"):
@@ -85,7 +82,7 @@ def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fing
     drop = ("targets",) if revoice["speaker"] == PER_SPEAKER else ("targets", "voices", "default_voices")
     revoice = {k: v for k, v in revoice.items() if k not in drop}  # target dubs: their own fingerprints
     voices = [config["speakers"][k] for k in voice_keys(revoice)]
-    dub = _digest(
+    dub = digest(
         {"subs": subs, "revoice": revoice, "speaker": voices[0] if len(voices) == 1 else voices,
          **({"separation": config.get("separation")} if revoice["mix"] == "background" else {}),
          "reference": [_file_digest(v) for v in voices] if len(voices) > 1 else _file_digest(voices[0])}
@@ -101,7 +98,7 @@ def _translation_digest(config: dict[str, Any], subs: str) -> str:
         return ""
     conf = {k: v for k, v in conf.items() if k != "resources"}
     models = {k: model_identity(v) for k, v in sorted(conf.get("models", {}).items())}
-    return _digest({"subs": subs, "translation": conf, "models": models})
+    return digest({"subs": subs, "translation": conf, "models": models})
 
 
 def voice_keys(revoice: dict[str, Any]) -> list[str]:
@@ -117,7 +114,7 @@ def _speakers_digest(config: dict[str, Any]) -> str:
     if not conf.get("enabled"):
         return ""
     enrolled = {name: [_content_digest(c) for c in clips] for name, clips in sorted(conf.get("enroll", {}).items())}
-    return _digest({"subvox": __version__, "audio": _audio(config), "diarization": conf, "enrolled": enrolled})
+    return digest({"subvox": __version__, "audio": _audio(config), "diarization": conf, "enrolled": enrolled})
 
 
 def _audio(config: dict[str, Any]) -> dict[str, Any]:

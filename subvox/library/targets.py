@@ -23,7 +23,8 @@ SOURCE_ONLY = ("enabled", "speaker", "voices", "default_voices", "source", "lang
 CT2_OPTIONS = ("device", "compute_type", "beam_size", "context")  # what else shapes a local model's output
 
 
-def _digest(data: Any) -> str:
+def digest(data: Any) -> str:
+    """A short, stable hash of JSON-able ``data``: the fingerprints' building block."""
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
@@ -81,5 +82,5 @@ def dub_fingerprints(config: dict[str, Any], subs: str, identity: Callable[[str]
             "voice": _voice(config, lang),
             **extra,
         }
-        out.append((lang, _digest(inputs)))
+        out.append((lang, digest(inputs)))
     return tuple(out)
