@@ -16,7 +16,9 @@ the model loaded once, a warm-up call on the shortest clip first (timed apart), 
     subvox-seq     the same with batch_size 1: one piece after the other (the path before #17);
     fw-batched     faster_whisper.BatchedInferencePipeline(model).transcribe(audio, batch_size=8),
                    its defaults otherwise (beam 5, its own VAD chunks, no timestamps tokens, no
-                   word timings), on the same samples.
+                   word timings), on the same samples;
+    fw-batched-words  the same with without_timestamps=False, word_timestamps=True: the work
+                   subtitles need, as subvox does it (an equal-work comparison beside the target).
   clips (--clips, default 100 files of 3-10 s: the bundled clips of that length and two of
   them joined, cycled, each with its own lead-in of 0-0.4 s silence, as separate WAVs):
     clips-subvox-B transcribe_files over all files (memory-mapped, as a job opens them), batch B;
@@ -71,9 +73,11 @@ def fw_batched(spec: dict[str, Any]) -> dict[str, Any]:
         spec["model_path"], device="cpu", compute_type=spec["load_compute"], cpu_threads=spec["threads"]
     )
     pipe = BatchedInferencePipeline(model)
-    list(pipe.transcribe(_float(spec["warmup_wav"]), batch_size=8)[0])
+    # "words": the work subtitles need (timestamp tokens, word timings), as subvox does
+    kwargs = {"without_timestamps": False, "word_timestamps": True} if spec.get("words") else {}
+    list(pipe.transcribe(_float(spec["warmup_wav"]), batch_size=8, **kwargs)[0])
     t0 = time.perf_counter()
-    segments, _ = pipe.transcribe(_float(spec["wav"]), batch_size=8)
+    segments, _ = pipe.transcribe(_float(spec["wav"]), batch_size=8, **kwargs)
     text = " ".join(s.text.strip() for s in segments)
     wall = time.perf_counter() - t0
     sampler.stop()
@@ -211,6 +215,7 @@ def main() -> None:
             *((f"subvox-{b}", spec("subvox", b)) for b in sizes),
             ("subvox-seq", spec("subvox", 1)),
             ("fw-batched", spec("fw-batched")),
+            ("fw-batched-words", spec("fw-batched", words=True)),
             *((f"clips-subvox-{b}", spec("clips-subvox", b, wavs=wavs)) for b in sizes),
             ("loop", spec("loop", wavs=wavs, words=False)),
             *([("loop-words", spec("loop", wavs=wavs, words=True))] if args.loop_words else []),
@@ -276,6 +281,7 @@ def summary(args: Any, info: dict, tracks: dict, runs: list[dict], sizes: list[i
         for name in names
     }
     vs_fw, vs_seq = ratio(runs, f"subvox-{b}", "fw-batched"), ratio(runs, f"subvox-{b}", "subvox-seq")
+    vs_fw_words = ratio(runs, f"subvox-{b}", "fw-batched-words")
     vs_loop, vs_words = ratio(runs, f"clips-subvox-{b}", "loop"), ratio(runs, f"clips-subvox-{b}", "loop-words")
     vs_words_text = f"; / loop-words: {fmt(vs_words, 2)}" if vs_words else ""
     rss = ratio(runs, f"subvox-{b}", "subvox-seq", "peak_rss_mb")
@@ -290,10 +296,12 @@ def summary(args: Any, info: dict, tracks: dict, runs: list[dict], sizes: list[i
         "",
         f"- (1) subvox batch {b} / fw-batched wall: {fmt(vs_fw, 2)} "
         f"(target <= 0.90: {verdict(bool(vs_fw) and vs_fw[0] <= 0.9)})",
+        f"- (1) subvox batch {b} / fw-batched-words (timestamps and word timings, equal work) wall: "
+        f"{fmt(vs_fw_words, 2)}",
         f"- (1) subvox batch {b} / subvox-seq wall: {fmt(vs_seq, 2)}",
         f"- (1) WER subvox batch {b} {wer[f'subvox-{b}']:.4f} vs subvox-seq {wer['subvox-seq']:.4f} "
         f"(target <= +0.003: {verdict(wer[f'subvox-{b}'] <= wer['subvox-seq'] + 0.003)}); "
-        f"fw-batched {wer['fw-batched']:.4f}",
+        f"fw-batched {wer['fw-batched']:.4f}, fw-batched-words {wer['fw-batched-words']:.4f}",
         f"- (2) clips subvox batch {b} / loop wall: {fmt(vs_loop, 2)} (target <= 0.60: "
         f"{verdict(bool(vs_loop) and vs_loop[0] <= 0.6)}){vs_words_text}",
         f"- peak RSS subvox batch {b} / subvox-seq (track): {fmt(rss, 2)} "
