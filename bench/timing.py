@@ -16,6 +16,21 @@ options, segment_words with its subtitles limits). ``--compare`` runs the track 
 value of one config key (e.g. asr.timing.snap=false,true) and prints a row for each.
 Targets (issue #19): median |word-start error| <= 100 ms; no cue starting > 200 ms before
 its speech or ending > 500 ms after it.
+
+    .venv/bin/python bench/timing.py --reading [--tempos 1,1.25,1.6]
+
+Reading speed (target: under 2 % of cues above ``max_cps``): every real speech clip of
+../shared/data (the manifest's clips but the speech-free one, and the nine 30-s AMI meeting
+excerpts) and the other languages of tests/data (English by ``--model``, other languages by
+``--multilingual``, each under its language's limits: subvox.subtitles.style), each transcribed
+as its own file, at each tempo (1.25: fast natural speech, ~200 words a minute; 1.6:
+beyond natural speech, where speech fills the time and no timing can help). Each
+transcript is cut into cues under its language's limits with ``subtitles.fit_reading`` off
+and on, and with ``subtitles.condense`` on as well; the script prints per tempo the speech
+rate (words a minute of Whisper segments), and per variant the cues, those above ``max_cps``,
+their share, the worst characters/s and the cues condensed; then the fast cues that remain
+by default and what condensation dropped. ASR runs once per clip and tempo (about 3 min on
+2 cores), the variants only re-cut the cues.
 """
 
 from __future__ import annotations
@@ -24,6 +39,7 @@ import argparse
 import json
 import statistics
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +135,129 @@ def faster(pcm: np.ndarray, tempo: float, tmp: Path) -> np.ndarray:
     return read_pcm(tmp / "fast.wav")
 
 
+TEMPOS = (1.0, 1.25, 1.6)
+# variant: subtitles overrides on top of the config's
+READING_VARIANTS: dict[str, dict[str, Any]] = {
+    "fit_reading off": {"fit_reading": False, "condense": False},
+    "fit_reading on": {"fit_reading": True, "condense": False},
+    "fit_reading + condense": {"fit_reading": True, "condense": True},
+}
+
+
+def speech_files() -> list[tuple[str, str, Path]]:
+    """(name, language, path) of every real speech clip of ../shared/data and tests/data (whose
+    other languages it adds), each once (same bytes)."""
+    import hashlib
+
+    files, seen = [], set()
+    for root in (SHARED_DATA, REPO / "tests" / "data"):
+        for e in json.loads((root / "manifest.json").read_text(encoding="utf-8")):
+            path = (root / e["file"]).resolve()
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if e["reference_type"] != "empty-expected" and digest not in seen:
+                seen.add(digest)
+                files.append((path.stem, e["language"], path))
+    return files + [(p.stem, "en", p) for p in sorted((SHARED_DATA / "diarization").glob("*.wav"))]
+
+
+def reading_transcripts(args: argparse.Namespace, tempos: list[float]) -> dict[float, list[dict[str, Any]]]:
+    """Per tempo, the transcript of every speech clip (each its own file), as the workflow makes it."""
+    from traps import read_pcm
+
+    from subvox.media.ffmpeg import extract_audio
+
+    config = load(args.config, args.set)
+    runs: dict[str, Any] = {}
+    out: dict[float, list[dict[str, Any]]] = {t: [] for t in tempos}
+    with tempfile.TemporaryDirectory(prefix="subvox-reading-") as tmp_s:
+        tmp = Path(tmp_s)
+        for name, language, path in speech_files():
+            model = args.model if language == "en" else args.multilingual
+            if model not in runs:
+                runs[model] = pipeline(config, model, args.models_dir)
+            extract_audio(path, tmp / "clip.wav")
+            pcm = read_pcm(tmp / "clip.wav")
+            for tempo in tempos:
+                transcript, _ = runs[model](pcm if tempo == 1.0 else faster(pcm, tempo, tmp))
+                out[tempo].append({"name": name, "model": model, **transcript})
+    return out
+
+
+def fast_floor(segments: list[dict[str, Any]], limits: Any, duration: float) -> int:
+    """The fewest fast cues any split of the words allows (a lower bound): each cue within the line
+    and duration limits, shown from ``MAX_EARLY`` before its first word (not before the word
+    ahead of it) to ``max_extend`` after its last (not past the next word), gaps ignored."""
+    from subvox.subtitles.reading import MAX_EARLY, MAX_LATE
+    from subvox.subtitles.segment import _words_from_segments, wrap_lines
+
+    words, _ = _words_from_segments(segments)
+    n, late = len(words), max(MAX_LATE, limits.max_extend)
+    best = [0] + [n + 1] * n
+    for i in range(n):
+        text, start = "", max(words[i].start - MAX_EARLY, words[i - 1].end if i else 0.0)
+        for j in range(i + 1, n + 1):
+            text = words[j - 1].after(text)
+            if j > i + 1 and words[j - 1].end - words[i].start > limits.max_duration:
+                break
+            if j > i + 1 and wrap_lines(text, limits.max_line_chars, limits.max_lines) is None:
+                continue
+            end = min(words[j].start if j < n else max(duration, words[-1].end), words[j - 1].end + late)
+            end = min(end, start + limits.max_duration)
+            best[j] = min(best[j], best[i] + (len(text) / max(end - start, 1e-3) > limits.max_cps + 1e-6))
+    return best[n]
+
+
+def reading(args: argparse.Namespace) -> None:
+    """Cues above max_cps per tempo and variant (see the module docstring)."""
+    import dataclasses
+
+    from subvox.subtitles.segment import segment_words
+    from subvox.subtitles.style import limits_for
+
+    tempos = [float(t) for t in args.tempos.split(",")]
+    started = time.perf_counter()
+    transcripts = reading_transcripts(args, tempos)
+    files = transcripts[tempos[0]]
+    print(
+        f"{len(files)} real speech clips, {sum(t['duration'] for t in files):.1f} s at tempo 1 "
+        f"({', '.join(sorted({t['language'] for t in files}))}); models {args.model} (en), "
+        f"{args.multilingual} (other); overrides {args.set or 'none'}; transcribed in "
+        f"{time.perf_counter() - started:.0f} s\n"
+    )
+    print(
+        "| tempo | words a minute of speech | fewest possible | variant | cues | cues above max_cps | share "
+        "| worst cps | condensed |\n|---|---|---|---|---|---|---|---|---|"
+    )
+    conf = load(args.config, args.set)["subtitles"]
+    default = "fit_reading on"
+    left, condensed = [], []
+    for tempo in tempos:
+        words = [w for t in transcripts[tempo] for s in t["segments"] for w in s.get("words") or []]
+        spoken = sum(s["end"] - s["start"] for t in transcripts[tempo] for s in t["segments"] if s.get("words"))
+        floor = sum(
+            fast_floor(t["segments"], limits_for(conf, t["language"]), t["duration"]) for t in transcripts[tempo]
+        )
+        for variant, overrides in READING_VARIANTS.items():
+            cues = []
+            for t in transcripts[tempo]:
+                limits = dataclasses.replace(limits_for(conf, t["language"]), **overrides)
+                for c in segment_words(t["segments"], limits, t["duration"]):
+                    cues.append(c)
+                    line = f"{tempo:g} {t['name']} {c.cps:.1f} cps: {c.text!r}".replace("\\n", " ")
+                    if variant == default and "fast" in c.flags:
+                        left.append(line)
+                    if c.dropped:
+                        condensed.append(f"{line} (dropped {c.dropped}{', still fast' if 'fast' in c.flags else ''})")
+            fast = [c for c in cues if "fast" in c.flags]
+            print(
+                f"| {tempo:g} | {60 * len(words) / max(spoken, 1e-9):.0f} | {floor} | {variant} | {len(cues)} | "
+                f"{len(fast)} | {100 * len(fast) / max(len(cues), 1):.1f} % | "
+                f"{max((c.cps for c in cues), default=0):.1f} | {sum(bool(c.dropped) for c in cues)} |"
+            )
+    print(f"\nstill above max_cps ({default}, the default):\n" + "\n".join(left))
+    print("\ncondensed (fit_reading + condense):\n" + "\n".join(condensed))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="tiny.en")
@@ -127,7 +266,13 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], help="config override, e.g. asr.vad.enabled=false")
     ap.add_argument("--compare", default=None, help="key=v1,v2: one row per value")
     ap.add_argument("--tempo", type=float, default=1.0, help="speed the clips up (ffmpeg atempo): fast speech")
+    ap.add_argument("--reading", action="store_true", help="reading speed over all real speech clips")
+    ap.add_argument("--tempos", default=",".join(f"{t:g}" for t in TEMPOS), help="--reading: tempos to run")
+    ap.add_argument("--multilingual", default="base", help="--reading: the model for clips not in English")
     args = ap.parse_args()
+    if args.reading:
+        reading(args)
+        return
     from subvox.asr.speechmap import speech_spans
 
     with tempfile.TemporaryDirectory(prefix="subvox-timing-") as tmp:

@@ -59,6 +59,9 @@ def file_qa(transcript: dict[str, Any], cues: list[Cue], limits: CueLimits, refe
     fast = sum(1 for c in cues if "fast" in c.flags)
     if fast:
         notes.append(f"{fast} cues above {limits.max_cps:g} characters/s")
+    condensed = sum(1 for c in cues if "condensed" in c.flags)
+    if condensed:  # their text is no longer verbatim: each cue lists what it dropped
+        notes.append(f"{condensed} fast cues condensed (disfluencies left out of the cue text)")
     languages = [s["language"] for s in transcript.get("languages", [])]
     if len(set(languages)) > 1:
         notes.append("languages: " + " -> ".join(languages))
@@ -76,6 +79,7 @@ def file_qa(transcript: dict[str, Any], cues: list[Cue], limits: CueLimits, refe
         "fast_cues": fast,
         "short_cues": sum(1 for c in cues if "short" in c.flags),
         "long_line_cues": sum(1 for c in cues if "long-line" in c.flags),
+        "condensed_cues": condensed,
         "max_cue_duration": round(max((c.end - c.start for c in cues), default=0.0), 3),
         "overlaps": sum(1 for a, b in itertools.pairwise(cues) if b.start < a.end),
         "speech_coverage": round(_coverage(cues, duration), 4),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from subvox.subtitles.condense import condense
 from subvox.subtitles.reading import fit_reading
 from subvox.subtitles.scripts import join_lines, join_units, line_units, separator
 
@@ -34,6 +35,7 @@ class CueLimits:
     min_gap: float = 0.08
     max_extend: float = 1.0  # how far a cue may run on into silence to be readable
     fit_reading: bool = True  # fast cues take the room timing allows first (subvox.subtitles.reading)
+    condense: bool = False  # a cue still fast drops its disfluencies (subvox.subtitles.condense)
 
     @classmethod
     def from_config(cls, conf: dict[str, Any]) -> CueLimits:
@@ -48,6 +50,7 @@ class Cue:
     lines: list[str]
     flags: list[str] = field(default_factory=list)
     speaker: str | None = None  # set when the file is diarized: one speaker per cue
+    dropped: list[str] = field(default_factory=list)  # what condensation took out (subvox.subtitles.condense)
 
     @property
     def text(self) -> str:
@@ -67,6 +70,8 @@ class Cue:
             d["flags"] = self.flags
         if self.speaker is not None:
             d["speaker"] = self.speaker
+        if self.dropped:
+            d["dropped"] = self.dropped
         return d
 
 
@@ -193,16 +198,19 @@ def segment_words(
         lines = wrap_lines(text, limits.max_line_chars, limits.max_lines) or [text]
         cues.append(Cue(words[i].start, words[j - 1].end, lines, speaker=words[i].speaker))
     cues = fit_timing(cues, limits, end_of_audio)
+
+    def text_of(ws: list[_W]) -> tuple[str, list[str] | None]:
+        text = ""
+        for w in ws:
+            text = w.after(text)
+        return text, wrap_lines(text, limits.max_line_chars, limits.max_lines)
+
+    groups = [words[i:j] for i, j in reversed(cuts)]
     if limits.fit_reading:
-
-        def text_of(ws: list[_W]) -> tuple[str, list[str] | None]:
-            text = ""
-            for w in ws:
-                text = w.after(text)
-            return text, wrap_lines(text, limits.max_line_chars, limits.max_lines)
-
-        groups = [words[i:j] for i, j in reversed(cuts)]
         fit_reading(cues, groups, limits, end_of_audio, text_of, _flags)
+    if limits.condense and condense(cues, groups, limits, text_of):
+        for cue in cues:
+            cue.flags = _flags(cue, limits)
     return cues
 
 
@@ -269,6 +277,8 @@ def _flags(cue: Cue, limits: CueLimits) -> list[str]:
         flags.append("short")
     if any(len(line) > limits.max_line_chars for line in cue.lines):
         flags.append("long-line")
+    if cue.dropped:
+        flags.append("condensed")
     return flags
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from subvox.subtitles.condense import LANGUAGES as CONDENSE_LANGUAGES
 from subvox.subtitles.segment import CueLimits
 
 STYLE_GUIDE: dict[str, dict[str, float]] = {
@@ -27,4 +28,6 @@ def limits_for(conf: dict[str, Any], language: str | None) -> CueLimits:
     base = CueLimits.from_config(conf)
     code = (language or "").lower()
     overrides = {**STYLE_GUIDE.get(code, {}), **(conf.get("languages") or {}).get(code, {})}
+    if code not in CONDENSE_LANGUAGES:  # the disfluency rules are those of these languages
+        overrides["condense"] = False
     return dataclasses.replace(base, **{k: v for k, v in overrides.items() if k in CueLimits.__dataclass_fields__})
