@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/diarization.py [--long-minutes 180] [--out DIR] [--set key=value ...]
     .venv/bin/python bench/diarization.py --grid        # the tuning search, on the tuning split only
+    .venv/bin/python bench/diarization.py --known-count # num_speakers = the reference's count
 
 Needs pyannote.metrics (scoring only; not a runtime dependency): pip install pyannote.metrics==4.2.0
 
@@ -18,11 +19,16 @@ memory-mapped with subvox.media.ffmpeg.open_pcm.
 
 Split: parameters were chosen with --grid on the TUNE files only (AMI trn01, 03, 05, 07, 09 and
 SIM 1-4); HELD-OUT files (AMI trn02, 04, 06, 08 and SIM 5-8) are reported separately.
+--known-count gives every file its reference speaker count (num_speakers), to see what the
+estimate costs; --oracle-vad its reference speech regions instead of Silero's, to see what speech
+detection costs (both are diagnostics, not results).
 
 Printed: per file DER (pyannote.metrics DiarizationErrorRate(collar=0.5, skip_overlap=False):
 a forgiveness collar of +-0.25 s around reference boundaries, overlapped speech scored) with
 its missed / false-alarm / confusion seconds and the reference vs found speaker count; DER
-over each set (summed over files), the share of files with the exact speaker count, the
+over each set (summed over files) with its missed / false-alarm / confusion shares, how much
+of the second-speaker (overlap) time found lies in reference overlap and how much reference
+overlap it covers, the share of files with the exact speaker count, the
 real-time factor (diarization wall time / audio time, models loaded) and, with
 --long-minutes, peak RSS of a long looped file vs a 3-minute one, each in a fresh process.
 
@@ -48,6 +54,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from diarization_scoring import score  # noqa: E402
 
 from subvox.media.ffmpeg import decode_at, extract_audio, open_pcm  # noqa: E402
 from subvox.speakers import DiarizationOptions, Turn, read_rttm, write_rttm  # noqa: E402
@@ -113,65 +121,47 @@ def build_data(shared: Path, tmp: Path) -> list[dict[str, Any]]:
     return files
 
 
-def annotation(turns: list[Turn]) -> Any:
-    from pyannote.core import Annotation, Segment
-
-    ann = Annotation()
-    for k, t in enumerate(turns):
-        ann[Segment(t.start, t.end), k] = t.speaker
-    return ann
-
-
-def score(files: list[dict[str, Any]], hyps: dict[str, list[Turn]]) -> dict[str, Any]:
-    """DER per file and per set/split, and exact-count accuracy."""
-    from pyannote.core import Segment
-    from pyannote.metrics.diarization import DiarizationErrorRate
-
-    per: dict[str, dict[str, Any]] = {}
-    groups: dict[str, list[str]] = {}
-    for f in files:
-        metric = DiarizationErrorRate(collar=0.5, skip_overlap=False)
-        duration = len(open_pcm(f["wav"])[0]) / RATE
-        d = metric(annotation(f["ref"]), annotation(hyps[f["id"]]), detailed=True, uem=Segment(0, duration))
-        n_ref, n_hyp = len({t.speaker for t in f["ref"]}), len({t.speaker for t in hyps[f["id"]]})
-        per[f["id"]] = {
-            "set": f["set"],
-            "split": f["split"],
-            "der": d["diarization error rate"],
-            "miss": d["missed detection"],
-            "fa": d["false alarm"],
-            "conf": d["confusion"],
-            "total": d["total"],
-            "ref_speakers": n_ref,
-            "hyp_speakers": n_hyp,
-        }
-        for g in (f["set"], f"{f['set']} {f['split']}", "ALL", f"ALL {f['split']}"):
-            groups.setdefault(g, []).append(f["id"])
-    sets = {}
-    for g, ids in groups.items():
-        tot = sum(per[i]["total"] for i in ids)
-        err = sum(per[i]["miss"] + per[i]["fa"] + per[i]["conf"] for i in ids)
-        exact = sum(per[i]["ref_speakers"] == per[i]["hyp_speakers"] for i in ids)
-        sets[g] = {"files": len(ids), "der": err / tot if tot else 0.0, "count_exact": exact / len(ids)}
-    return {"files": per, "sets": sets}
-
-
-def run_all(files: list[dict[str, Any]], options: DiarizationOptions) -> tuple[dict[str, list[Turn]], dict[str, float]]:
-    from subvox.speakers import load_diarizer
+def run_all(
+    files: list[dict[str, Any]], options: DiarizationOptions, known_count: bool = False, oracle_vad: bool = False
+) -> tuple[dict[str, list[Turn]], dict[str, float]]:
+    """Diarize every file; ``known_count`` gives each its reference speaker count, ``oracle_vad``
+    its reference speech (the union of the reference turns) instead of Silero's."""
+    from subvox.speakers.resemblyzer_engine import ResemblyzerDiarizer
 
     t0 = time.perf_counter()
-    diarizer = load_diarizer("resemblyzer")
+    diarizer = ResemblyzerDiarizer()
     warm = next(f for f in files if f["set"] == "SIM")  # speech, so that every model loads
     diarizer.diarize(np.array(open_pcm(warm["wav"])[0][: 10 * RATE]), options)
     load_s = time.perf_counter() - t0
     hyps, wall, audio = {}, 0.0, 0.0
     for f in files:
         samples, _ = open_pcm(f["wav"])
+        opts = replace(options, num_speakers=len({t.speaker for t in f["ref"]})) if known_count else options
         t = time.perf_counter()
-        hyps[f["id"]] = diarizer.diarize(samples, options)
+        if oracle_vad:
+            hyps[f["id"]] = diarizer.assign(reference_analysis(diarizer, samples, f["ref"], opts), opts)
+        else:
+            hyps[f["id"]] = diarizer.diarize(samples, opts)
         wall += time.perf_counter() - t
         audio += len(samples) / RATE
     return hyps, {"load_s": load_s, "wall_s": wall, "audio_s": audio, "rtf": wall / audio}
+
+
+def reference_analysis(diarizer: Any, samples: np.ndarray, ref: list[Turn], options: DiarizationOptions) -> Any:
+    """The engine's analysis with the reference's speech regions in place of the VAD's: what the
+    rest of the pipeline scores if speech detection were perfect."""
+    from subvox.speakers.embed import embed_windows, plan_windows
+    from subvox.speakers.resemblyzer_engine import Analysis
+
+    regions: list[tuple[float, float]] = []
+    for t in sorted(ref):
+        if regions and t.start <= regions[-1][1]:
+            regions[-1] = (regions[-1][0], max(regions[-1][1], t.end))
+        else:
+            regions.append((t.start, t.end))
+    plan = plan_windows(regions, options.window_s, options.hop_s, options.min_window_s)
+    windows = embed_windows(samples, plan, diarizer.encoder(options.threads)) if len(plan) >= 2 else None
+    return Analysis(len(samples) / RATE, regions, windows)
 
 
 def print_report(result: dict[str, Any], timing: dict[str, float]) -> list[str]:
@@ -182,8 +172,13 @@ def print_report(result: dict[str, Any], timing: dict[str, float]) -> list[str]:
             f"{r['conf']:6.2f} {r['total']:6.2f} {r['ref_speakers']}/{r['hyp_speakers']}"
         )
     print()
+    print(f"{'set':<14} files    DER (miss / FA / conf)       overlap prec/recall  exact count")
     for g, s in sorted(result["sets"].items()):
-        print(f"{g:<14} files {s['files']:2d}  DER {s['der']:.3f}  exact count {s['count_exact']:.2f}")
+        prec, rec = (f"{v:.2f}" if v is not None else "  - " for v in (s["overlap_precision"], s["overlap_recall"]))
+        print(
+            f"{g:<14} {s['files']:5d}  {s['der']:.3f} ({s['miss']:.3f} / {s['fa']:.3f} / {s['conf']:.3f})"
+            f"  {prec} / {rec}          {s['count_exact']:.2f}"
+        )
     print(
         f"\nRTF {timing['rtf']:.4f} ({timing['wall_s']:.1f} s for {timing['audio_s']:.0f} s of audio; "
         f"models loaded + first call {timing['load_s']:.1f} s)"
@@ -216,33 +211,41 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
 
 
 # ---- tuning search (on the tuning split only) ----
-GRID = {
-    "threshold": [0.3, 0.325, 0.35, 0.375, 0.4],
-    "smoothing": [1, 2],
-    "overlap_margin": [0.0, 0.1, 0.15, 0.2],
-    "overlap_floor": [0.6, 0.7],
+# options that change the speech regions or windows (each combination analysed once) ...
+ANALYSIS_GRID = {
+    "vad_onset": [0.2, 0.3],
+    "min_speech_s": [0.1, 0.25],
+    "speech_pad_s": [0.1, 0.2],
+}
+# ... and those that only change the labelling of an analysis
+LABEL_GRID = {
+    "threshold": [0.325, 0.35, 0.375],
+    "bridge_pause_s": [0.0, 0.5, 1.0],
+    "overlap_excess": [0.0, 0.05],
 }
 
 
 def grid(files: list[dict[str, Any]], base: DiarizationOptions, split: str = "tune") -> None:
-    """Try every combination of GRID's labelling options on one split's files (VAD and embeddings
-    computed once), ranked by AMI + SIM DER with count accuracy as tie-break. The defaults were
-    taken from the top row on the tuning split; ``--grid-split held-out`` is the cross-check."""
+    """Try every combination of the two grids on one split's files, ranked by AMI + SIM DER with
+    count accuracy as tie-break. The defaults were taken from the top row on the tuning split;
+    ``--grid-split held-out`` is the cross-check."""
     from subvox.speakers.resemblyzer_engine import ResemblyzerDiarizer
 
     tune = [f for f in files if f["split"] == split]
     engine = ResemblyzerDiarizer()
-    analyses = {f["id"]: engine.analyse(open_pcm(f["wav"])[0], base) for f in tune}
+    samples = {f["id"]: open_pcm(f["wav"])[0] for f in tune}
     rows = []
-    for values in itertools.product(*GRID.values()):
-        change = dict(zip(GRID, values, strict=True))
-        opts = replace(base, **change)
-        if change.get("overlap_margin") == 0.0:
-            opts = replace(opts, overlap=False)
-        hyps = {uri: engine.assign(a, opts) for uri, a in analyses.items()}
-        sets = score(tune, hyps)["sets"]
-        rows.append((sets["AMI"]["der"] + sets["SIM"]["der"], -sets["ALL"]["count_exact"], change, sets))
-    rows.sort(key=lambda r: (r[0], r[1]))
+    for a_values in itertools.product(*ANALYSIS_GRID.values()):
+        a_change = dict(zip(ANALYSIS_GRID, a_values, strict=True))
+        a_opts = replace(base, **a_change)
+        analyses = {uri: engine.analyse(x, a_opts) for uri, x in samples.items()}
+        for values in itertools.product(*LABEL_GRID.values()):
+            change = a_change | dict(zip(LABEL_GRID, values, strict=True))
+            opts = replace(a_opts, **change)
+            hyps = {uri: engine.assign(a, opts) for uri, a in analyses.items()}
+            sets = score(tune, hyps)["sets"]
+            rows.append((sets["AMI"]["der"] + sets["SIM"]["der"], -sets["ALL"]["count_exact"], change, sets))
+    rows.sort(key=lambda r: (round(r[0], 4), r[1]))
     for total, _, change, sets in rows[:15]:
         print(
             f"{total:.3f}  AMI {sets['AMI']['der']:.3f} SIM {sets['SIM']['der']:.3f} "
@@ -354,6 +357,8 @@ def main() -> None:
     ap.add_argument("--short-minutes", type=float, default=3.0)
     ap.add_argument("--grid", action="store_true", help="tuning search on the tuning split")
     ap.add_argument("--grid-split", default="tune", choices=["tune", "held-out"], help="split --grid searches")
+    ap.add_argument("--known-count", action="store_true", help="give each file its reference speaker count")
+    ap.add_argument("--oracle-vad", action="store_true", help="the reference's speech regions instead of Silero's")
     ap.add_argument("--out", help="write hypothesis RTTMs, simulated references and results.json here")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--child-options", default="{}", help=argparse.SUPPRESS)
@@ -369,7 +374,7 @@ def main() -> None:
         if args.grid:
             grid(files, options, args.grid_split)
             return
-        hyps, timing = run_all(files, options)
+        hyps, timing = run_all(files, options, args.known_count, args.oracle_vad)
         result = score(files, hyps)
         checks = print_report(result, timing)
         if args.long_minutes:

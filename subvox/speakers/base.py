@@ -35,7 +35,7 @@ class DiarizationOptions:
     min_speakers: int = 1
     max_speakers: int = 8
     # speech activity (Silero probabilities): low, hysteretic thresholds for quiet far-field speech
-    vad_onset: float = 0.3
+    vad_onset: float = 0.2
     vad_offset: float = 0.15
     min_speech_s: float = 0.25
     min_silence_s: float = 0.6
@@ -52,11 +52,13 @@ class DiarizationOptions:
     switch_penalty: float = 4.0
     iterations: int = 3
     min_speaker_s: float = 1.0  # a speaker with less speech than this after refinement is dropped
+    bridge_pause_s: float = 0.5  # a speaker's own pause shorter than this (nobody else talking) stays in the turn
     # overlapped speech: a second speaker where it scores within the margin of the first
     overlap: bool = True
     overlap_margin: float = 0.15
     overlap_floor: float = 0.6
     overlap_min_s: float = 0.2
+    overlap_excess: float = 0.0  # ... and above what the first speaker's voice alone explains
     threads: int = 1
 
     def __post_init__(self) -> None:

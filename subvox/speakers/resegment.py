@@ -10,10 +10,17 @@ repeated (a hard, k-means-like variant of VB resegmentation).
 
 A frame may also get a second speaker: in overlapped speech the windows' embeddings sit
 between two centroids, so where the runner-up scores almost as well as the winner (and
-well in absolute terms) for long enough, both are labelled.
+well in absolute terms) for long enough, both are labelled. Two centroids of one voice
+(a split cluster, or a forced ``num_speakers``) score almost alike everywhere, so the
+runner-up must also score above what the winner's voice alone explains.
+
+Last, a speaker's own short pauses become part of their turn (``bridge_pauses``), as in
+meeting references and subtitles: a pause is not a change of speaker.
 """
 
 from __future__ import annotations
+
+import bisect
 
 import numpy as np
 
@@ -132,19 +139,34 @@ def refine(
 
 
 def overlap_labels(
-    scores: np.ndarray, labels: np.ndarray, margin: float = 0.02, floor: float = 0.7, min_frames: int = 6
+    scores: np.ndarray,
+    labels: np.ndarray,
+    margin: float = 0.02,
+    floor: float = 0.7,
+    min_frames: int = 6,
+    centroids: np.ndarray | None = None,
+    excess: float = 0.0,
 ) -> np.ndarray:
     """A second speaker per frame (-1 for none): the runner-up where it scores within ``margin``
-    of the winner's score and at least ``floor``, for at least ``min_frames`` frames in a row."""
+    of the winner's score and at least ``floor``, for at least ``min_frames`` frames in a row.
+
+    With ``centroids``, the runner-up must also reach ``excess`` along its own direction once the
+    winner's is projected out: a frame of the winner alone scores the runner-up about
+    ``cos(winner, runner-up)`` times the winner's score, which is close to the winner's own
+    score when the two centroids are close (one voice split in two)."""
     second = np.full(len(labels), -1, dtype=np.int64)
     if scores.shape[1] < 2:
         return second
     rows = np.arange(len(labels))
+    win = np.maximum(labels, 0)
     masked = scores.copy()
-    masked[rows, np.maximum(labels, 0)] = -np.inf
+    masked[rows, win] = -np.inf
     runner = np.argmax(masked, axis=1)
-    best = scores[rows, np.maximum(labels, 0)]
-    ok = (labels >= 0) & (masked[rows, runner] >= best - margin) & (masked[rows, runner] >= floor)
+    best, other = scores[rows, win], masked[rows, runner]
+    ok = (labels >= 0) & (other >= best - margin) & (other >= floor)
+    if centroids is not None:
+        cos = (centroids @ centroids.T)[win, runner]
+        ok &= other - cos * best >= excess * np.sqrt(np.maximum(1.0 - cos**2, 1e-6))
     start = None
     for t in range(len(ok) + 1):
         if t < len(ok) and ok[t] and (start is None or runner[t] == runner[t - 1]):
@@ -177,3 +199,37 @@ def turns_from_frames(
                 out.append((s if t == a else t * STEP, e if u == b else u * STEP, int(lab[t])))
                 t = u
     return out
+
+
+def bridge_pauses(turns: list[tuple[float, float, int]], max_gap: float) -> list[tuple[float, float, int]]:
+    """Turns with each speaker's pauses shorter than ``max_gap`` seconds filled, where nobody else
+    speaks in the pause: a speaker who pauses briefly keeps the turn (AMI's references, and
+    subtitles, count such pauses as part of it); a pause around someone else's words is kept."""
+    if max_gap <= 0 or not turns:
+        return list(turns)
+    out: list[tuple[float, float, int]] = []
+    for k in sorted({t[2] for t in turns}):
+        starts, ends = _union([(s, e) for s, e, j in turns if j != k])
+        merged: list[list[float]] = []
+        for s, e in sorted((s, e) for s, e, j in turns if j == k):
+            if merged and s - merged[-1][1] < max_gap:
+                i = bisect.bisect_right(ends, merged[-1][1])  # first other span ending after the pause starts
+                if s <= merged[-1][1] or i == len(starts) or starts[i] >= s:
+                    merged[-1][1] = max(merged[-1][1], e)
+                    continue
+            merged.append([s, e])
+        out += [(s, e, k) for s, e in merged]
+    return sorted(out)
+
+
+def _union(spans: list[tuple[float, float]]) -> tuple[list[float], list[float]]:
+    """Starts and ends of the union of ``spans``, sorted (both ascending: the spans are disjoint)."""
+    starts: list[float] = []
+    ends: list[float] = []
+    for s, e in sorted(spans):
+        if ends and s <= ends[-1]:
+            ends[-1] = max(ends[-1], e)
+        else:
+            starts.append(s)
+            ends.append(e)
+    return starts, ends

@@ -7,7 +7,8 @@ nothing is downloaded. The pipeline, each stage streaming over the samples:
 2. 1.6-s windows every 0.4 s over speech, one 256-d embedding each (``embed``);
 3. the number of speakers and a first labelling by agglomerative clustering (``cluster``);
 4. frame-level labels by Viterbi resegmentation with re-estimated centroids, plus a second
-   speaker where the overlap evidence holds (``resegment``).
+   speaker where the overlap evidence holds, and each speaker's short pauses kept in their
+   turn (``resegment``).
 
 Memory: the samples are read one block or window at a time and released; what is kept is
 a probability per 32 ms, 256 floats per window and a few numbers per 50-ms frame.
@@ -96,7 +97,7 @@ class ResemblyzerDiarizer:
         n_frames = int(np.ceil(analysis.duration / resegment.STEP)) + 1
         mask = resegment.speech_mask(regions, n_frames)
         keep = options.num_speakers or options.min_speakers
-        frames, scores, _ = resegment.refine(
+        frames, scores, centroids = resegment.refine(
             windows,
             centroids,
             mask,
@@ -108,9 +109,17 @@ class ResemblyzerDiarizer:
         )
         second = np.full(n_frames, -1, dtype=np.int64)
         if options.overlap:
-            min_frames = max(1, round(options.overlap_min_s / resegment.STEP))
-            second = resegment.overlap_labels(scores, frames, options.overlap_margin, options.overlap_floor, min_frames)
-        return named(resegment.turns_from_frames(frames, second, regions))
+            second = resegment.overlap_labels(
+                scores,
+                frames,
+                options.overlap_margin,
+                options.overlap_floor,
+                min_frames=max(1, round(options.overlap_min_s / resegment.STEP)),
+                centroids=centroids,
+                excess=options.overlap_excess,
+            )
+        turns = resegment.turns_from_frames(frames, second, regions)
+        return named(resegment.bridge_pauses(turns, options.bridge_pause_s))
 
 
 def named(turns: list[tuple[float, float, int]]) -> list[Turn]:

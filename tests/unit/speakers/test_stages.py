@@ -125,6 +125,34 @@ def test_overlap_needs_close_scores_for_long_enough():
     assert (second[:10] == -1).all() and (second[20:] == -1).all()
 
 
+def test_overlap_of_one_voice_split_in_two_is_refused():
+    """Two centroids of one voice score alike everywhere: no second speaker, however close."""
+    n = 40
+    centroids = np.array([[1.0, 0.0], [0.98, np.sqrt(1 - 0.98**2)]], dtype=np.float32)
+    emb = np.tile(np.array([[0.9, 0.0]], dtype=np.float32), (n, 1))  # the first voice alone
+    emb[10:20] = [0.8, 0.45]  # a second, different component: evidence of another voice
+    scores = emb @ centroids.T
+    labels = np.zeros(n, dtype=np.int64)
+    loose = resegment.overlap_labels(scores, labels, margin=0.1, floor=0.7, min_frames=4)
+    assert (loose[:10] == 1).all()  # without the check, the split voice overlaps itself
+    second = resegment.overlap_labels(scores, labels, 0.1, 0.7, 4, centroids=centroids, excess=0.05)
+    assert (second[10:20] == 1).all()
+    assert (second[:10] == -1).all() and (second[20:] == -1).all()
+
+
+def test_bridge_pauses_fills_a_speakers_own_short_pauses_only():
+    turns = [(0.0, 2.0, 0), (2.5, 4.0, 0), (4.4, 5.0, 1), (5.3, 7.0, 0), (9.0, 10.0, 0)]
+    out = resegment.bridge_pauses(turns, max_gap=1.0)
+    # 2.0-2.5: a silent pause, bridged; 4.0-5.3: speaker 1 talks in it, kept; 7.0-9.0: too long
+    assert out == [(0.0, 4.0, 0), (4.4, 5.0, 1), (5.3, 7.0, 0), (9.0, 10.0, 0)]
+    assert resegment.bridge_pauses(turns, max_gap=0.0) == turns
+    # an overlapping second-speaker turn does not block bridging when it ends before the pause
+    assert resegment.bridge_pauses([(0.0, 2.0, 0), (1.0, 1.5, 1), (2.4, 3.0, 0)], 1.0) == [
+        (0.0, 3.0, 0),
+        (1.0, 1.5, 1),
+    ]
+
+
 def test_turns_from_frames_keep_region_edges():
     step = resegment.STEP
     labels = np.full(100, -1)
