@@ -28,8 +28,9 @@ class Turn:
 
 @dataclass(frozen=True)
 class DiarizationOptions:
-    """What a diarizer is told. Defaults were tuned on AMI excerpts and simulated conversations
-    (bench/diarization.py); ``from_config`` takes the same names from a config mapping."""
+    """What a diarizer is told. Defaults were chosen by ``bench/diarization.py --grid`` on its tuning
+    split (AMI excerpts and simulated conversations); ``from_config`` takes the same names from a
+    config mapping."""
 
     num_speakers: int | None = None  # known count: skips estimation
     min_speakers: int = 1
