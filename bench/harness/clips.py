@@ -13,6 +13,7 @@ from typing import Any
 from harness import REPO, SAMPLE_RATE
 
 SHARED_DATA = REPO.parent / "shared" / "data"
+BENCH_DATA = REPO / "bench" / "data"  # more referenced speech for benches that need it (manifest per folder)
 
 
 @dataclass
@@ -22,12 +23,14 @@ class Clip:
     reference: str
 
 
-def speech_clips(shared_data: Path | None = None) -> list[Clip]:
+def speech_clips(shared_data: Path | None = None, extra: tuple[Path, ...] = ()) -> list[Clip]:
     """Real English clips with human references from the repo's manifest and, when
-    ``shared_data`` holds one, the shared manifest; duplicates (same bytes) removed."""
+    ``shared_data`` holds one, the shared manifest, then the folders in ``extra`` (each with
+    its manifest.json, e.g. ``BENCH_DATA / "ljspeech"``); duplicates (same bytes) removed."""
     manifests = [REPO / "tests" / "data" / "manifest.json"]
     if shared_data is not None and (shared_data / "manifest.json").is_file():
         manifests.append(shared_data / "manifest.json")
+    manifests += [folder / "manifest.json" for folder in extra]
     seen: set[str] = set()
     clips = []
     for manifest in manifests:

@@ -118,9 +118,11 @@ def _speakers_digest(config: dict[str, Any]) -> str:
 
 
 def _audio(config: dict[str, Any]) -> dict[str, Any]:
-    """What shapes the audio the models hear; enhancement only while on (then the separation
-    options too when it uses the separated voice), so adding the option changed no fingerprint."""
-    audio = {k: v for k, v in config["audio"].items() if k != "enhance" or v != "off"}
+    """What shapes the audio the models hear; the enhancement options only while it is on (then
+    the separation options too when it uses the separated voice), so adding them changed no
+    fingerprint."""
+    off = config["audio"].get("enhance", "off") == "off"
+    audio = {k: v for k, v in config["audio"].items() if not (off and k.startswith("enhance"))}
     return {**audio, "separation": config.get("separation")} if audio.get("enhance") == "vocals" else audio
 
 

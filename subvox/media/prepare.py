@@ -45,7 +45,8 @@ def prepare_one(
         method = audio_conf.get("enhance", "off")
         if method != "off":
             vocals = stems_at(layout, info["sha256"], index, separation).vocals if method == "vocals" else None
-            audio = enhanced(audio, audio_conf["sample_rate"], method, tmp, vocals)
+            mix, below = audio_conf["enhance_mix"], audio_conf["enhance_below_snr_db"]
+            audio = enhanced(audio, audio_conf["sample_rate"], method, tmp, vocals, mix, below)
     info["extracted"] = {"audio_stream": index, **extracted}
     write_json(path, info)
     stamp(path, item.media)

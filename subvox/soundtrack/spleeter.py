@@ -74,28 +74,50 @@ class Spleeter(Separator):
             self._sha.append(hashlib.sha256((folder / name).read_bytes()).hexdigest()[:16])
         self._window = torch.hann_window(N_FFT)
 
+    def spectrogram(self, stereo: np.ndarray) -> Any:
+        """Spleeter's complex STFT of ``stereo`` ((2, n) float32): 2 x 2049 bins x frames."""
+        import torch
+
+        wav = torch.from_numpy(np.ascontiguousarray(stereo, dtype=np.float32))
+        return torch.stft(wav, N_FFT, HOP, window=self._window, center=True, return_complex=True)
+
+    def estimates(self, spec: Any) -> tuple[Any, Any]:
+        """The voice and accompaniment networks' magnitude estimates over the lower ``BINS``
+        (2 x BINS x frames each: a sigmoid mask times the mix's magnitude), the spectrogram cut
+        into the network's 512-frame patches and joined again. A step of its own so that other
+        ways from them to stems can be measured (bench/separation.py --parts masks)."""
+        import torch
+
+        mag = spec[:, :BINS].abs()  # 2 x F x L
+        frames = mag.shape[2]
+        padded = math.ceil(frames / FRAMES) * FRAMES
+        patches = torch.nn.functional.pad(mag, (0, padded - frames)).unsqueeze(0)
+        patches = torch.cat(torch.split(patches, FRAMES, dim=3), dim=0).transpose(2, 3)  # B x 2 x T x F
+        joined = []
+        for net in self._nets:
+            est = net(patches).transpose(2, 3)  # B x 2 x F x T
+            joined.append(torch.cat(torch.split(est, 1, dim=0), dim=3).squeeze(0)[:, :, :frames])
+        return joined[0], joined[1]
+
     def vocals(self, stereo: np.ndarray) -> np.ndarray:
         import torch
 
         n = stereo.shape[1]
         if n == 0:
             return np.zeros_like(stereo, dtype=np.float32)
-        wav = torch.from_numpy(np.ascontiguousarray(stereo, dtype=np.float32))
         with torch.inference_mode():
-            spec = torch.stft(wav, N_FFT, HOP, window=self._window, center=True, return_complex=True)
-            mag = spec[:, :BINS].abs()  # 2 x F x L
-            frames = mag.shape[2]
-            padded = math.ceil(frames / FRAMES) * FRAMES
-            patches = torch.nn.functional.pad(mag, (0, padded - frames)).unsqueeze(0)
-            patches = torch.cat(torch.split(patches, FRAMES, dim=3), dim=0).transpose(2, 3)  # B x 2 x T x F
-            masks = [net(patches) for net in self._nets]
-            total = sum(m**2 for m in masks) + 1e-10
-            voice = ((masks[0] ** 2 + 5e-11) / total).transpose(2, 3)  # B x 2 x F x T
-            voice = torch.cat(torch.split(voice, 1, dim=0), dim=3).squeeze(0)[:, :, :frames]
+            spec = self.spectrogram(stereo)
+            voice, rest = self.estimates(spec)
+            ratio = (voice**2 + 5e-11) / (voice**2 + rest**2 + 1e-10)  # Spleeter's soft mask, exponent 2
             masked = torch.zeros_like(spec)
-            masked[:, :BINS] = spec[:, :BINS] * voice
-            out = torch.istft(masked, N_FFT, HOP, window=self._window, center=True, length=n)
-        return out.numpy().astype(np.float32)
+            masked[:, :BINS] = spec[:, :BINS] * ratio
+            return self.waveform(masked, n)
+
+    def waveform(self, spec: Any, n: int) -> np.ndarray:
+        """The inverse of ``spectrogram``: (2, n) float32."""
+        import torch
+
+        return torch.istft(spec, N_FFT, HOP, window=self._window, center=True, length=n).numpy().astype(np.float32)
 
     def identity(self) -> dict[str, Any]:
         return {**super().identity(), "checkpoints": self._sha}

@@ -85,3 +85,47 @@ def test_clean_speech_is_heard_no_worse(speech, tmp_path):
         got = heard(speech, method)
         print(f"{method}: clean speech WER {clean:.3f} -> {got:.3f}")
         assert got <= clean
+
+
+def test_snr_estimate_tells_clean_speech_from_noisy(speech):
+    from subvox.soundtrack.enhance import estimate_snr_db
+
+    noise = synth.at_level(speech, synth.pink_noise(speech.size, seed=3)[:, 0], 5)
+    clean, noisy = estimate_snr_db(_pcm16k(speech), 16000), estimate_snr_db(_pcm16k(speech + noise), 16000)
+    print(f"estimated SNR: clean {clean:.1f} dB, at 5 dB SNR {noisy:.1f} dB")
+    assert clean >= 25 and noisy <= 20
+    assert estimate_snr_db(np.zeros(16000, dtype=np.int16), 16000) == float("inf")
+    padded = np.concatenate([np.zeros(40 * 16000, dtype=np.int16), _pcm16k(speech)])  # digital silence, blocks
+    assert estimate_snr_db(padded, 16000) == pytest.approx(clean, abs=0.5)
+
+
+def test_a_file_above_the_snr_threshold_is_left_as_it_is(speech, tmp_path):
+    pcm = _pcm16k(speech)
+    assert enhanced(pcm, 16000, "rnnoise", str(tmp_path), below_snr_db=20) is pcm
+    noisy = _pcm16k(speech + synth.at_level(speech, synth.pink_noise(speech.size, seed=3)[:, 0], 5))
+    out = enhanced(noisy, 16000, "rnnoise", str(tmp_path), below_snr_db=20)
+    assert out is not noisy and out.shape == noisy.shape and not np.array_equal(out, noisy)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_mix_keeps_that_share_of_the_cleaned_signal(method, speech, tmp_path):
+    pcm = _pcm16k(speech + synth.at_level(speech, synth.pink_noise(speech.size, seed=4)[:, 0], 5))
+    wet = np.asarray(enhanced(pcm, 16000, method, str(tmp_path)), dtype=np.float64)
+    half = np.asarray(enhanced(pcm, 16000, method, str(tmp_path), mix=0.5), dtype=np.float64)
+    assert half.shape == pcm.shape
+    np.testing.assert_allclose(half, 0.5 * wet + 0.5 * pcm, atol=1.5)  # int16 rounding only
+    assert enhanced(pcm, 16000, method, str(tmp_path), mix=0.0) is pcm
+
+
+def test_vocals_are_mixed_with_the_original_and_as_long(speech, tmp_path):
+    import soundfile
+
+    pcm = _pcm16k(speech)
+    stem = tmp_path / "vocals.wav"
+    soundfile.write(stem, np.stack([speech, speech], axis=1)[: speech.size - RATE] * 0.5, RATE, "PCM_16")
+    out = np.asarray(enhanced(pcm, 16000, "vocals", str(tmp_path), str(stem), mix=0.5), dtype=np.float64)
+    assert out.shape == pcm.shape
+    tail = slice(pcm.size - 16000 + 100, None)  # past the stem's end: only the original's share
+    np.testing.assert_allclose(out[tail], 0.5 * pcm[tail], atol=1.5)
+    body = slice(16000, pcm.size - 2 * 16000)
+    assert corr(out[body], pcm[body]) > 0.99 and np.std(out[body]) == pytest.approx(0.75 * np.std(pcm[body]), rel=0.05)

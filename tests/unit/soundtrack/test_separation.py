@@ -90,3 +90,17 @@ def test_silence_gives_silent_stems(spleeter):
     silent = np.zeros((3 * RATE, 2), dtype=np.float32)
     vocals, background = _chunked(spleeter, silent, 30, 2)
     assert np.max(np.abs(vocals)) < 1e-4 and np.max(np.abs(background)) < 1e-4
+
+
+def test_spectrogram_and_waveform_are_inverse_and_estimates_cover_the_voice_band(spleeter, mixture):
+    from subvox.soundtrack.spleeter import BINS
+
+    mix = np.ascontiguousarray(mixture[0][: 3 * RATE].T)
+    spec = spleeter.spectrogram(mix)
+    np.testing.assert_allclose(spleeter.waveform(spec, mix.shape[1]), mix, atol=1e-4)
+    with torch.inference_mode():
+        voice, rest = spleeter.estimates(spec)
+        mag = spec[:, :BINS].abs()
+    assert voice.shape == rest.shape == mag.shape
+    for est in (voice, rest):  # a mask in [0, 1] times the mix's magnitude
+        assert float(est.min()) >= 0 and bool((est <= mag * 1.0001 + 1e-6).all())

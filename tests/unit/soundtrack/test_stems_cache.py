@@ -79,6 +79,10 @@ def test_new_options_change_no_fingerprint_while_off():
     assert fingerprints(validate_config({**base, "separation": {"chunk_s": 10}}), {"name": "m"}) == plain
     enhanced = fingerprints(validate_config({**base, "audio": {"enhance": "deepfilter"}}), {"name": "m"})
     assert enhanced.asr != plain.asr
+    for key, value in (("enhance_mix", 1.0), ("enhance_below_snr_db", None)):  # not the defaults
+        assert fingerprints(validate_config({**base, "audio": {key: value}}), {"name": "m"}) == plain
+        on = {**base, "audio": {"enhance": "deepfilter", key: value}}
+        assert fingerprints(validate_config(on), {"name": "m"}).asr != enhanced.asr
     vocals = {**base, "audio": {"enhance": "vocals"}}
     assert fingerprints(validate_config(vocals), {"name": "m"}).asr != fingerprints(
         validate_config({**vocals, "separation": {"chunk_s": 10}}), {"name": "m"}).asr  # fmt: skip
