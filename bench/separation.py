@@ -104,9 +104,10 @@ def wiener(voice, mix, rank1: bool = False):
 
 def mask_rows(separator, speech: list[tuple[str, np.ndarray]]) -> list[list[str]]:
     """Background correlation when the same network estimates become stems in other ways, on one
-    30-s chunk: Spleeter's ratio mask (exponent 2, the workflow) and exponent 1; a multichannel
-    Wiener filter on it (full-rank, and rank 1: the voice a point source); the ideal ratio mask
-    from the true stems, the best any mask on this STFT can do."""
+    30-s chunk: the workflow's mask (Spleeter's ratio mask, closed below the voice floor), the
+    ratio mask alone (exponent 2) and exponent 1; a multichannel Wiener filter on it (full-rank,
+    and rank 1: the voice a point source); the ideal ratio mask from the true stems, the best
+    any mask on this STFT can do."""
     import torch
 
     from subvox.soundtrack import synth
@@ -132,6 +133,7 @@ def mask_rows(separator, speech: list[tuple[str, np.ndarray]]) -> list[list[str]
             mv, ma = separator.estimates(spec)
             low = spec[:, :BINS]
             ratio = low * (mv**2 + 5e-11) / (mv**2 + ma**2 + 1e-10)
+            floored = low * separator.voice_mask(mv, ma)
             ideal = true_voice.abs() ** 2 / (true_voice.abs() ** 2 + (spec - true_voice).abs() ** 2 + 1e-12)
 
             def background(voice_low, spec=spec, mix=mix, other=other) -> float:
@@ -139,8 +141,9 @@ def mask_rows(separator, speech: list[tuple[str, np.ndarray]]) -> list[list[str]
                 est[:, :BINS] = voice_low
                 return corr(mix - separator.waveform(est, n).T, other)
 
-            got = [background(ratio), background(low * mv / (mv + ma + 1e-10)), background(wiener(ratio, low)),
-                   background(wiener(ratio, low, rank1=True)), background(low * ideal[:, :BINS])]  # fmt: skip
+            got = [background(floored), background(ratio), background(low * mv / (mv + ma + 1e-10)),
+                   background(wiener(ratio, low)), background(wiener(ratio, low, rank1=True)),
+                   background(low * ideal[:, :BINS])]  # fmt: skip
             rows.append([f"voice {where} + {name} at {level} dB", *(f"{g:.3f}" for g in got)])
     return rows
 
@@ -274,7 +277,15 @@ def main() -> None:
         print(md_table(["mix", "audio s", "vocals", "background", "separate s"], stem_scores(separator, load_speech())))
     if "masks" in parts:
         print("\n## Background correlation from the same network estimates in other ways (first 30 s)\n")
-        heads = ["mix", "ratio mask (workflow)", "exponent 1", "MWF", "MWF, voice rank 1", "ideal ratio mask"]
+        heads = [
+            "mix",
+            "ratio mask, 50-Hz voice floor (workflow)",
+            "ratio mask",
+            "exponent 1",
+            "MWF",
+            "MWF, voice rank 1",
+            "ideal ratio mask",
+        ]
         print(md_table(heads, mask_rows(separator, load_speech())))
     if "wer" in parts:
         methods, mixes = args.methods.split(","), [float(x) for x in args.mixes.split(",")]

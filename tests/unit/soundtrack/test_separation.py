@@ -104,3 +104,20 @@ def test_spectrogram_and_waveform_are_inverse_and_estimates_cover_the_voice_band
     assert voice.shape == rest.shape == mag.shape
     for est in (voice, rest):  # a mask in [0, 1] times the mix's magnitude
         assert float(est.min()) >= 0 and bool((est <= mag * 1.0001 + 1e-6).all())
+
+
+def test_noise_below_the_voice_floor_stays_in_the_background(spleeter, mixture):
+    """The network lets part of the lowest bins into the voice (pink noise 10 dB under speech:
+    4 % of the band under 40 Hz); no voice is that low, so the mask is closed there."""
+    from subvox.soundtrack import synth
+    from subvox.soundtrack.spleeter import VOICE_FLOOR_HZ
+
+    _, voice, _ = mixture
+    mix = voice + synth.at_level(voice, synth.pink_noise(voice.shape[0], 2), 10)
+    vocals = spleeter.vocals(np.ascontiguousarray(mix.T)).T
+    low = np.fft.rfftfreq(voice.shape[0], 1 / RATE) < 40.0  # under the floor
+    in_vocals = np.abs(np.fft.rfft(vocals[:, 0]))[low].sum()
+    in_mix = np.abs(np.fft.rfft(mix[:, 0]))[low].sum()
+    assert in_vocals < 0.005 * in_mix
+    assert corr(vocals, voice) >= 0.90
+    assert VOICE_FLOOR_HZ >= 40 and spleeter.identity()["voice_floor_hz"] == VOICE_FLOOR_HZ  # in the cache key
