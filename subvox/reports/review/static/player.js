@@ -157,11 +157,12 @@
   document.querySelectorAll('input[name="voice"]').forEach(function (radio) {
     radio.addEventListener("change", function () { if (radio.checked) chooseVoice(radio.value); });
   });
+  function dubMissing() {
+    say("dub not found or not playable here: " + dub.getAttribute("src"));
+    chooseVoice("original");
+  }
   if (dub) {
-    dub.addEventListener("error", function () {
-      say("dub not found or not playable here: " + dub.getAttribute("src"));
-      chooseVoice("original");
-    });
+    dub.addEventListener("error", dubMissing);
   }
 
   function say(line) { // problems with the media, one per line
@@ -174,10 +175,11 @@
   media.addEventListener("seeked", function () { syncDub(0); update(); });
   media.addEventListener("timeupdate", function () { syncDub(0.3); update(); });
   media.addEventListener("ratechange", function () { syncDub(0); });
-  media.addEventListener("error", function () {
+  function mediaMissing() {
     say("media not found or not playable here: " + media.getAttribute("src") +
       " (the page links to the source by a path relative to this page; cues, timeline and QA still work)");
-  });
+  }
+  media.addEventListener("error", mediaMissing);
 
   if (list) {
     list.addEventListener("click", function (ev) {
@@ -193,6 +195,9 @@
   }
   window.addEventListener("resize", function () { background = null; draw(); });
   chooseVoice("original");
+  // a missing file can fail before this script listens: its error event has then already fired
+  if (media.error) mediaMissing();
+  if (dub && dub.error) dubMissing();
   update();
   document.body.dataset.ready = "1";
 })();
