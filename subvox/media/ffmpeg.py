@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import mmap
 import os
 import shutil
 import subprocess
@@ -221,6 +222,22 @@ def open_pcm(path: str | os.PathLike[str], mono: bool = True) -> tuple[np.ndarra
     if frames == 0:
         return np.zeros(shape, dtype=np.int16), rate
     return np.memmap(path, dtype="<i2", mode="r", offset=offset, shape=shape), rate
+
+
+def release_map(audio: np.ndarray) -> None:
+    """Drop every page of ``audio`` from this process when it is a memory map from ``open_pcm``
+    (a no-op for ordinary arrays); the page cache keeps them, only our RSS shrinks. Pages read
+    through a file map stay in RSS until the map is dropped, so a reader walking a long file
+    block by block calls this after each block to keep memory flat.
+
+    The whole map, not just the slice read: the kernel maps pages around each fault
+    (fault-around, read-ahead), so releasing exactly the pages of a slice leaves a few
+    neighbours behind each time, and over thousands of windows that adds up to most of a
+    long file. Pages still needed fault back in from the page cache.
+    """
+    mm = getattr(audio, "_mmap", None)
+    if mm is not None and hasattr(mm, "madvise") and len(mm):
+        mm.madvise(mmap.MADV_DONTNEED)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from subvox.errors import SubvoxError
-from subvox.media.ffmpeg import open_pcm
+from subvox.media.ffmpeg import open_pcm, release_map
 from subvox.soundtrack.base import Enhancer, Enhancing
 
 log = logging.getLogger("subvox")
@@ -38,12 +38,14 @@ def estimate_snr_db(audio: np.ndarray, rate: int) -> float:
     """How far the loud frames stand above the floor: the 90th percentile of 20-ms frame powers
     over the 5th, in dB. Clean speech has quiet frames between words (27-51 dB on the
     benchmark's clips); steady noise or music fills them (14-18 dB at 5 dB SNR). Read block by
-    block; ``inf`` when there are too few audible frames to tell."""
+    block (the map's pages released after each); ``inf`` when there are too few audible frames
+    to tell."""
     n = max(round(FRAME_S * rate), 1)
     block = max(BLOCK_S * rate // n, 1) * n
     powers = []
     for start in range(0, audio.shape[0], block):
         x = np.asarray(audio[start : start + block], dtype=np.float64) / 32768.0
+        release_map(audio)
         k = x.size // n
         powers.append(np.mean(np.square(x[: k * n]).reshape(k, n), axis=1))
     p = np.concatenate(powers) if powers else np.zeros(0)
@@ -68,6 +70,7 @@ class _Copy:
         take = np.asarray(block[: self.dry.shape[0] - self.pos], dtype=np.float32)
         if self.mix < 1.0:
             dry = np.asarray(self.dry[self.pos : self.pos + take.size], dtype=np.float32) / 32768.0
+            release_map(self.dry)
             take = self.mix * take + (1.0 - self.mix) * dry
         self.file.write(np.clip(take, -1.0, 32767 / 32768))
         self.pos += take.size
@@ -89,6 +92,7 @@ def enhance_pcm(audio: np.ndarray, rate: int, enhancer: Enhancer, dest: str, mix
     for start in range(0, max(n, 1), block):
         last = start + block >= n
         piece = np.asarray(audio[start : start + block], dtype=np.float32) / 32768.0
+        release_map(audio)
         cleaned = stream.push(up.resample_chunk(piece, last=last))
         if last:
             cleaned = np.concatenate([cleaned, stream.finish()])

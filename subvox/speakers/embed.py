@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from subvox.speakers.audio import SAMPLE_RATE, read, release
+from subvox.media.ffmpeg import release_map
+from subvox.speakers.audio import SAMPLE_RATE, read
 
 N_FFT = 400
 HOP = 160
@@ -167,7 +168,7 @@ def embed_windows(
                 x = read(audio, a, a + length)
                 x = np.pad(x, (0, length - len(x)))
                 mels.append(mel_frames(normalise(x))[: length // HOP])
-            release(audio)
+            release_map(audio)
             emb[part] = encoder(np.stack(mels))
     starts = np.array([w[0] for w in windows], dtype=np.float64)
     ends = np.array([w[1] for w in windows], dtype=np.float64)

@@ -15,7 +15,8 @@ import os
 
 import numpy as np
 
-from subvox.speakers.audio import SAMPLE_RATE, blocks, read, release
+from subvox.media.ffmpeg import release_map
+from subvox.speakers.audio import SAMPLE_RATE, blocks, read
 
 FRAME = 512  # samples per Silero frame at 16 kHz (32 ms)
 CONTEXT = 64  # samples of the previous frame the v6 model sees
@@ -57,7 +58,7 @@ def speech_probabilities(audio: np.ndarray, block_s: float = 30.0) -> np.ndarray
     size = int(block_s * SAMPLE_RATE) // FRAME * FRAME
     for start, end in blocks(len(audio), size):
         x = read(audio, start, end)
-        release(audio)
+        release_map(audio)
         x = np.pad(x, (0, -len(x) % FRAME)).reshape(-1, FRAME)
         ctx = np.concatenate([context[None], x[:-1, -CONTEXT:]], axis=0)
         context = x[-1, -CONTEXT:].copy()

@@ -8,9 +8,9 @@ import itertools
 import numpy as np
 import pytest
 
-from subvox.media.ffmpeg import open_pcm
+from subvox.media.ffmpeg import open_pcm, release_map
 from subvox.speakers import resegment
-from subvox.speakers.audio import read, release
+from subvox.speakers.audio import read
 from subvox.speakers.cluster import cluster, first_appearance, smoothed, speaker_centroids
 from subvox.speakers.embed import Windows, mel_basis, mel_frames, plan_windows
 from subvox.speakers.resemblyzer_engine import named
@@ -199,9 +199,9 @@ def test_release_drops_mapped_pages(tmp_path):
     y = read(audio, 0, len(audio))
     assert y.dtype == np.float32 and len(y) == 16000 * 60
     assert rss_file_kb() - before > 1000  # the 1.9 MB file is mapped in
-    release(audio)
+    release_map(audio)
     assert rss_file_kb() - before < 200
-    release(np.zeros(10, dtype=np.int16))  # plain arrays: nothing to do
+    release_map(np.zeros(10, dtype=np.int16))  # plain arrays: nothing to do
 
 
 def test_simulated_conversation_has_known_turns_and_overlap():
