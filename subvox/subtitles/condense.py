@@ -19,7 +19,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from subvox.subtitles.reading import CLAUSE
+from subvox.subtitles.reading import CLAUSE, Timed
 
 LANGUAGES = ("en",)
 FILLERS = frozenset({"uh", "uhm", "um", "umm", "er", "erm", "ah", "eh", "hmm", "mm", "mhm"})
@@ -28,8 +28,6 @@ KEEP_DOUBLE = frozenset({"had", "that", "is"})  # "she had had enough", "I know 
 MAX_REPEAT = 3  # longest phrase (words) whose immediate repetition is dropped
 SENTENCE_END = (".", "!", "?", "…")
 PUNCT = "\"'.,!?;:…-–—()[]"
-
-Timed = Any  # a word with .start, .end and .text (subvox.subtitles.segment's _W)
 
 
 def _norm(text: str) -> str:
