@@ -196,12 +196,8 @@ def asr_model(config: dict[str, Any]) -> tuple[str, str]:
         if not os.path.isfile(model):
             raise SubvoxError(f"model path {model!r} does not exist")
         return model, os.path.basename(model)
-    ct2 = ct2_source(model, models_dir)
-    if config["offline"] and not is_ct2_dir(ct2) and not can_fetch_offline(model):
-        raise SubvoxError(
-            f"model {model!r} is not in {ct2} and offline is true; fetch it with: {fetch_hint(model, models_dir)}"
-        )
-    name = os.path.basename(os.path.normpath(model)) if is_local_path(model) else model
+    ct2 = offline_ct2(model, config, "model")
+    name = display_name(model)
     if asr["task"] == "translate" and english_only(model):
         raise SubvoxError(f"asr.task translate needs a multilingual model; {name} is English-only")
     if asr["backend"] == "openai-whisper":
@@ -216,19 +212,29 @@ def english_only(model: str) -> bool:
     return os.path.basename(os.path.normpath(model)).removesuffix(".pt").removesuffix(".bin").endswith(".en")
 
 
-def multilingual_ct2(model: str, config: dict[str, Any], key: str, way_out: str) -> tuple[str, str]:
-    """(CTranslate2 folder, name) of a helper model that must be multilingual (``key`` names its
-    setting in messages); fails fast when it is English-only or cannot be had offline."""
-    shown = os.path.basename(os.path.normpath(model)) if is_local_path(model) else model
-    if english_only(model):
-        raise SubvoxError(f"{key} {model!r} is English-only; a multilingual model is needed here")
+def display_name(model: str) -> str:
+    """How logs and messages name a model: its name, or a path's last part."""
+    return os.path.basename(os.path.normpath(model)) if is_local_path(model) else model
+
+
+def offline_ct2(model: str, config: dict[str, Any], key: str, way_out: str | None = None) -> Path:
+    """The CTranslate2 folder of ``model`` (``key`` names its setting in messages); fails fast,
+    with the command that fetches it (and ``way_out``), when it cannot be had while offline."""
     ct2 = ct2_source(model, config["models_dir"])
     if config["offline"] and not is_ct2_dir(ct2) and not can_fetch_offline(model):
         raise SubvoxError(
             f"{key} {model!r} is not in {ct2} and offline is true; fetch it with:"
-            f" {fetch_hint(model, config['models_dir'])}, or {way_out}"
+            f" {fetch_hint(model, config['models_dir'])}" + (f", or {way_out}" if way_out else "")
         )
-    return str(ct2), shown
+    return ct2
+
+
+def multilingual_ct2(model: str, config: dict[str, Any], key: str, way_out: str) -> tuple[str, str]:
+    """(CTranslate2 folder, name) of a helper model that must be multilingual (``key`` names its
+    setting in messages); fails fast when it is English-only or cannot be had offline."""
+    if english_only(model):
+        raise SubvoxError(f"{key} {model!r} is English-only; a multilingual model is needed here")
+    return str(offline_ct2(model, config, key, way_out)), display_name(model)
 
 
 def route_model(config: dict[str, Any]) -> tuple[str, str] | None:
