@@ -3,6 +3,8 @@ subvox one piece at a time, and many short clips vs a plain one-model loop.
 
     .venv/bin/python bench/batched.py [--reps 3] [--sizes 4,8] [--minutes 10] [--clips 100]
                                      [--rss-minutes 20] [--out bench/results]
+    .venv/bin/python bench/batched.py --reps 0 --clips 0 --minutes 1 --sizes 4 --out /tmp/rss
+                                     (the rss runs alone: ~1 min)
 
 Audio: REAL English speech (harness.clips: the bundled clips with human references, looped
 in a fixed shuffled order with 1 s silences). Every run is a fresh process (--worker) with
@@ -294,19 +296,22 @@ def summary(args: Any, info: dict, tracks: dict, runs: list[dict], sizes: list[i
         "",
         md_table(["run", "ok", "wall s", "RTF", "peak RSS MB", "WER"], rows),
         "",
-        f"- (1) subvox batch {b} / fw-batched wall: {fmt(vs_fw, 2)} "
-        f"(target <= 0.90: {verdict(bool(vs_fw) and vs_fw[0] <= 0.9)})",
-        f"- (1) subvox batch {b} / fw-batched-words (timestamps and word timings, equal work) wall: "
-        f"{fmt(vs_fw_words, 2)}",
-        f"- (1) subvox batch {b} / subvox-seq wall: {fmt(vs_seq, 2)}",
-        f"- (1) WER subvox batch {b} {wer[f'subvox-{b}']:.4f} vs subvox-seq {wer['subvox-seq']:.4f} "
-        f"(target <= +0.003: {verdict(wer[f'subvox-{b}'] <= wer['subvox-seq'] + 0.003)}); "
-        f"fw-batched {wer['fw-batched']:.4f}, fw-batched-words {wer['fw-batched-words']:.4f}",
-        f"- (2) clips subvox batch {b} / loop wall: {fmt(vs_loop, 2)} (target <= 0.60: "
-        f"{verdict(bool(vs_loop) and vs_loop[0] <= 0.6)}){vs_words_text}",
-        f"- peak RSS subvox batch {b} / subvox-seq (track): {fmt(rss, 2)} "
-        f"(target <= 1.50: {verdict(bool(rss) and rss[0] <= 1.5)})",
     ]
+    if args.reps:  # --reps 0: only the rss runs
+        lines += [
+            f"- (1) subvox batch {b} / fw-batched wall: {fmt(vs_fw, 2)} "
+            f"(target <= 0.90: {verdict(bool(vs_fw) and vs_fw[0] <= 0.9)})",
+            f"- (1) subvox batch {b} / fw-batched-words (timestamps and word timings, equal work) wall: "
+            f"{fmt(vs_fw_words, 2)}",
+            f"- (1) subvox batch {b} / subvox-seq wall: {fmt(vs_seq, 2)}",
+            f"- (1) WER subvox batch {b} {wer[f'subvox-{b}']:.4f} vs subvox-seq {wer['subvox-seq']:.4f} "
+            f"(target <= +0.003: {verdict(wer[f'subvox-{b}'] <= wer['subvox-seq'] + 0.003)}); "
+            f"fw-batched {wer['fw-batched']:.4f}, fw-batched-words {wer['fw-batched-words']:.4f}",
+            f"- (2) clips subvox batch {b} / loop wall: {fmt(vs_loop, 2)} (target <= 0.60: "
+            f"{verdict(bool(vs_loop) and vs_loop[0] <= 0.6)}){vs_words_text}",
+            f"- peak RSS subvox batch {b} / subvox-seq (track): {fmt(rss, 2)} "
+            f"(target <= 1.50: {verdict(bool(rss) and rss[0] <= 1.5)})",
+        ]
     long_run = next((r for r in runs if r["name"] == "rss-long" and "error" not in r), None)
     short_run = next((r for r in runs if r["name"] == "rss-1min" and "error" not in r), None)
     if long_run and short_run:

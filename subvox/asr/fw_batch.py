@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from subvox.asr import heap
 from subvox.asr.base import DecodeOptions, Segment, Word
 from subvox.asr.windows import WindowJob, WindowResult
 
@@ -182,6 +183,8 @@ def decode_windows(model: Any, jobs: list[WindowJob]) -> list[WindowResult]:
         del whole
     stacked = np.stack(features)
     encoded = _encode(model, stacked)  # kept alive: a CPU StorageView borrows its memory
+    if isinstance(encoded, np.ndarray):  # CPU: what the encoder freed goes back before the beams (heap)
+        heap.release()
     encoder_output = encoded if not isinstance(encoded, np.ndarray) else ctranslate2.StorageView.from_array(encoded)
     previous = tokenizer.encode(" " + options.initial_prompt.strip()) if options.initial_prompt else []
     prompt = model.get_prompt(tokenizer, previous, without_timestamps=opts.without_timestamps, hotwords=opts.hotwords)
