@@ -45,3 +45,29 @@ def test_on_real_speech_after_silence_the_first_word_moves_to_the_onset():
     record = snap_words([seg], audio)
     assert seg.words[0].start == pytest.approx(onset, abs=0.04) and seg.start == seg.words[0].start
     assert record["action"] == "snapped" and record["words"] == 1 and record["shift_s"] > 1.2
+
+
+def test_snapping_a_long_memory_mapped_file_leaves_no_pages_behind(tmp_path):
+    """Snapping (and the phrase guards: the same reader) read around every segment, i.e. most
+    of the file, after decoding: its pages must not stay in RSS (20 min: +33 MB, 3 h ~300 MB)."""
+    import soundfile
+
+    from subvox.asr.hallucination import above_floor_db
+    from subvox.media.ffmpeg import open_pcm
+
+    path = tmp_path / "long.wav"
+    rng = np.random.default_rng(5)
+    soundfile.write(path, (rng.standard_normal(RATE * 120) * 3000).astype(np.int16), RATE, subtype="PCM_16")
+    audio, _ = open_pcm(path)
+
+    def rss_file_kb() -> int:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("RssFile"))
+
+    speech_spans(audio, 0.0, 1.0)  # Silero loaded and mapped first
+    before = rss_file_kb()
+    snap_words([segment((t, t + 2.0), (t + 2.0, t + 3.5)) for t in np.arange(0.0, 116.0, 4.0)], audio)
+    assert rss_file_kb() - before < 1000  # the 3.8-MB file read almost whole: at most a read's neighbours stay
+    for t in np.arange(0.0, 116.0, 4.0):
+        above_floor_db(audio, t, t + 3.0)
+    assert rss_file_kb() - before < 1000
