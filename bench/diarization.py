@@ -28,8 +28,9 @@ a forgiveness collar of +-0.25 s around reference boundaries, overlapped speech 
 its missed / false-alarm / confusion seconds and the reference vs found speaker count; DER
 over each set (summed over files) with its missed / false-alarm / confusion shares, how much
 of the second-speaker (overlap) time found lies in reference overlap and how much reference
-overlap it covers, the share of files with the exact speaker count, the
-real-time factor (diarization wall time / audio time, models loaded) and, with
+overlap it covers, the missed share split into speech where nobody was found (unseen: speech
+detection) and speech of a speaker beyond those found (overlap), the share of files with the
+exact speaker count, the real-time factor (diarization wall time / audio time, models loaded) and, with
 --long-minutes, peak RSS of a long looped file vs a 3-minute one, each in a fresh process.
 
 Targets: AMI DER <= 0.30; SIM DER <= 0.08; exact count on >= 80 % of files; RTF <= 0.1;
@@ -172,12 +173,12 @@ def print_report(result: dict[str, Any], timing: dict[str, float]) -> list[str]:
             f"{r['conf']:6.2f} {r['total']:6.2f} {r['ref_speakers']}/{r['hyp_speakers']}"
         )
     print()
-    print(f"{'set':<14} files    DER (miss / FA / conf)       overlap prec/recall  exact count")
+    print(f"{'set':<14} files    DER (miss / FA / conf)       miss: unseen / overlap  overlap prec/recall  exact count")
     for g, s in sorted(result["sets"].items()):
         prec, rec = (f"{v:.2f}" if v is not None else "  - " for v in (s["overlap_precision"], s["overlap_recall"]))
         print(
             f"{g:<14} {s['files']:5d}  {s['der']:.3f} ({s['miss']:.3f} / {s['fa']:.3f} / {s['conf']:.3f})"
-            f"  {prec} / {rec}          {s['count_exact']:.2f}"
+            f"  {s['miss_unseen']:.3f} / {s['miss_under']:.3f}          {prec} / {rec}          {s['count_exact']:.2f}"
         )
     print(
         f"\nRTF {timing['rtf']:.4f} ({timing['wall_s']:.1f} s for {timing['audio_s']:.0f} s of audio; "
