@@ -15,7 +15,9 @@ the model loaded once, a warm-up call on the shortest clip first (timed apart), 
     subvox-B       subvox.asr.transcribe.transcribe_audio on the memory-mapped WAV with
                    asr.batch_size B (harness.worker.measure, exactly what a job does per file),
                    for each B of --sizes;
-    subvox-seq     the same with batch_size 1: one piece after the other (the path before #17);
+    subvox-B-own-tails  the first B with asr.pack_tails false: each tail Whisper leaves of a
+                   piece in a window of its own (the batched path before tail packing);
+    subvox-seq     batch_size 1, pack_tails false: one piece after the other (the path before #17);
     fw-batched     faster_whisper.BatchedInferencePipeline(model).transcribe(audio, batch_size=8),
                    its defaults otherwise (beam 5, its own VAD chunks, no timestamps tokens, no
                    word timings), on the same samples;
@@ -209,13 +211,16 @@ def main() -> None:
         clips = write_clips(decoded, args.clips, tmp)
         wavs = [w for w, _ in clips]
 
-        def spec(kind: str, batch: int = 1, wav: str = tracks["track"]["wav"], **extra: Any) -> dict[str, Any]:
-            conf = {**asr, "batch_size": batch}
+        def spec(
+            kind: str, batch: int = 1, wav: str = tracks["track"]["wav"], tails: bool = True, **extra: Any
+        ) -> dict[str, Any]:
+            conf = {**asr, "batch_size": batch, "pack_tails": tails}
             return {**job_spec(cfg, paths[cfg], wav, conf, args.threads, warmup_wav=warm), "kind": kind, **extra}
 
         plan = [
             *((f"subvox-{b}", spec("subvox", b)) for b in sizes),
-            ("subvox-seq", spec("subvox", 1)),
+            (f"subvox-{sizes[0]}-own-tails", spec("subvox", sizes[0], tails=False)),
+            ("subvox-seq", spec("subvox", 1, tails=False)),
             ("fw-batched", spec("fw-batched")),
             ("fw-batched-words", spec("fw-batched", words=True)),
             *((f"clips-subvox-{b}", spec("clips-subvox", b, wavs=wavs)) for b in sizes),

@@ -102,6 +102,7 @@ class DecodeOptions:
     seed: int = 0
     batch_size: int = 4  # Whisper windows decoded at once (subvox.asr.batched); 1: one piece after the other
     pack_pieces: bool = False  # short pieces share windows: faster on clip libraries, but see the schema
+    pack_tails: bool = True  # a region's unfinished tails share windows (subvox.asr.packing.first_fit)
     vad: bool = True
     vad_threshold: float = 0.5
     vad_min_speech_duration_ms: int = 250
@@ -133,6 +134,7 @@ class DecodeOptions:
             seed=asr.get("seed", 0),
             batch_size=asr.get("batch_size", cls.batch_size),
             pack_pieces=asr.get("pack_pieces", cls.pack_pieces),
+            pack_tails=asr.get("pack_tails", cls.pack_tails),
             vad=vad.get("enabled", True),
             vad_threshold=vad.get("threshold", cls.vad_threshold),
             vad_min_speech_duration_ms=vad.get("min_speech_duration_ms", cls.vad_min_speech_duration_ms),

@@ -4,9 +4,10 @@ The pieces (at most 30 s, cut at pauses, no prompt from the text before them) ar
 independent, so where the backend can decode several Whisper windows at once
 (``decode_windows``: faster-whisper, openai-whisper) they are decoded ``asr.batch_size``
 windows at a time, across the files of a job too, short pieces packed several to a
-window (subvox.asr.batched, subvox.asr.packing). Otherwise (whisper.cpp, ``batch_size``
-1), and always with ``condition_on_previous_text`` (each piece's prompt is the text
-before it), one piece after the other (``decode_region``); the log says why.
+window (subvox.asr.batched, subvox.asr.packing; a batch of one window when ``batch_size``
+is 1, so that the tails are packed alike). Otherwise (whisper.cpp, ``batch_size`` 1 with
+``pack_tails`` off), and always with ``condition_on_previous_text`` (each piece's prompt is
+the text before it), one piece after the other (``decode_region``); the log says why.
 
 Where to cut and how languages are found: subvox.asr.pieces (re-exported here).
 """
@@ -170,7 +171,7 @@ def why_sequential(model: Transcriber, decode: DecodeOptions) -> str | None:
     """Why this file's pieces cannot be decoded in batches, or None when they can."""
     if decode.condition_on_previous_text:
         return "asr.condition_on_previous_text is true: each piece's prompt is the text before it"
-    if decode.batch_size <= 1:
+    if decode.batch_size <= 1 and not decode.pack_tails:
         return "asr.batch_size is 1"
     if not decode.vad or not decode.vad_max_piece_s:
         return "without VAD pieces (asr.vad) the backend walks each region window by window itself"

@@ -8,6 +8,7 @@ the sequential path with the real tiny.en model on the bundled clips.
 from __future__ import annotations
 
 import logging
+from unittest.mock import ANY
 
 import numpy as np
 import pytest
@@ -139,10 +140,11 @@ def test_a_file_failing_inside_a_mixed_batch_fails_alone(speech):
     assert first > 1 and stub.batches[1 : first + 1] == [[1]] * first, "the failed batch again, piece by piece"
 
 
-def without_batch_size(transcript: Transcript) -> dict:
-    """The transcript JSON but for the batch size it records."""
+def unscheduled(transcript: Transcript) -> dict:
+    """The transcript JSON but for the scheduling options it records (batch size, tail packing)."""
     record = transcript.to_dict()
     record["options"].pop("batch_size")
+    record["options"].pop("pack_tails")
     return record
 
 
@@ -156,15 +158,16 @@ def test_batched_and_sequential_paths_give_the_same_transcripts(speech):
         if multilingual:
             assert max(stub.detected) > 2, f"clips of several files classified together: {stub.detected}"
         for n in names:
-            alone = transcribe_audio(stub, speech[n], DecodeOptions(batch_size=1))
-            assert without_batch_size(batched[n]) == without_batch_size(alone), n
+            alone = transcribe_audio(stub, speech[n], DecodeOptions(batch_size=1, pack_tails=False))
+            assert unscheduled(batched[n]) == unscheduled(alone), n
 
 
 def test_the_previous_text_prompt_and_backends_without_batches_decode_one_piece_at_a_time(speech, caplog):
     stub = Stub()
     assert why_sequential(stub, DecodeOptions()) is None
     assert "condition_on_previous_text" in str(why_sequential(stub, DecodeOptions(condition_on_previous_text=True)))
-    assert why_sequential(stub, DecodeOptions(batch_size=1)) == "asr.batch_size is 1"
+    assert why_sequential(stub, DecodeOptions(batch_size=1)) is None, "one window a batch: tails packed alike"
+    assert why_sequential(stub, DecodeOptions(batch_size=1, pack_tails=False)) == "asr.batch_size is 1"
 
     class Sequential:
         backend, model_name, multilingual = "whisper.cpp", "x", False
@@ -187,15 +190,69 @@ def words(transcript: Transcript) -> list[Word]:
 
 @pytest.mark.slow
 def test_unpacked_batches_give_each_file_its_sequential_transcript_whatever_its_batch_mates(tiny, speech):
-    """The default (``pack_pieces`` off): every piece has a window of its own, so a file's
-    transcript is the sequential one and does not depend on which files share its batch (an
-    interrupted run resumes to the same bytes)."""
+    """``pack_pieces`` off: no piece shares a window with another file's, so a file's transcript
+    does not depend on which files share its batch (an interrupted run resumes to the same
+    bytes); with ``pack_tails`` off too every piece has a window of its own, and the transcript
+    is the sequential path's."""
     names = [c.name for c in ENGLISH]
-    alone = {n: without_batch_size(transcribe_audio(tiny, speech[n], DecodeOptions(batch_size=1))) for n in names}
-    for mates in (names, names[::-1], names[:2]):
-        requests = [FileRequest(n, speech[n], DecodeOptions(batch_size=4)) for n in mates]
-        for f in transcribe_files(tiny, requests, 4):
-            assert without_batch_size(f.transcripts[0]) == alone[f.key], (f.key, mates)
+    for tails in (False, True):
+        one = DecodeOptions(batch_size=1, pack_tails=tails)
+        alone = {n: unscheduled(transcribe_audio(tiny, speech[n], one)) for n in names}
+        assert why_sequential(tiny, DecodeOptions(batch_size=1, pack_tails=tails)) == (None if tails else ANY)
+        for mates in (names, names[::-1], names[:2]):
+            requests = [FileRequest(n, speech[n], DecodeOptions(batch_size=4, pack_tails=tails)) for n in mates]
+            for f in transcribe_files(tiny, requests, 4):
+                assert unscheduled(f.transcripts[0]) == alone[f.key], (f.key, mates, tails)
+
+
+class Stopping(Stub):
+    """A stand-in that, like Whisper, often ends a window before its piece: a piece decoded
+    alone from its start gives only its first half and the frame to resume at; anything else
+    (a continuation, a pack) is decoded whole. Times are the piece's, as backends give them."""
+
+    def decode_windows(self, jobs: list[WindowJob]) -> list[WindowResult]:
+        out = []
+        for j in jobs:
+            window = j.samples[j.seek * 160 :][: 30 * 16000]
+            segments = self.segments(window)
+            for seg in segments:
+                seg.start, seg.end = seg.start + j.seek / 100, seg.end + j.seek / 100
+                for w in seg.words:
+                    w.start, w.end = w.start + j.seek / 100, w.end + j.seek / 100
+            resume = None
+            if j.seek == 0 and not j.packed and len(window) > 8 * 16000:
+                half = len(window) // 2 // 160
+                segments = self.segments(window[: half * 160])
+                resume = half
+            out.append(WindowResult(segments, resume, 0.0))
+        self.batches.append([len(self.runs(j.samples[j.seek * 160 :])) for j in jobs])
+        return out
+
+
+def test_tails_are_packed_within_their_file_the_same_whatever_the_batch(speech):
+    """``pack_tails``: what a window leaves of its piece waits for the other pieces of its
+    regions and shares windows with their tails, laid out from that file alone: fewer windows,
+    and the same windows and transcript for every batch size and every set of batch-mates."""
+    long = np.concatenate([speech[n] for n in sorted(speech)] * 2)  # several pieces of 8-30 s
+    names = sorted(speech)
+    results, windows = {}, {}
+    for tails, size, mates in ((False, 4, ()), (True, 1, ()), (True, 3, names), (True, 8, names[::-1])):
+        stub = Stopping()
+        requests = [FileRequest("long", long, DecodeOptions(batch_size=size, pack_tails=tails))]
+        requests += [FileRequest(n, speech[n], DecodeOptions(batch_size=size, pack_tails=tails)) for n in mates]
+        done = {f.key: f for f in transcribe_files(stub, requests, size)}
+        assert not any(f.error for f in done.values())
+        results[tails, size] = unscheduled(done["long"].transcripts[0])
+        windows[tails, size] = sum(len(b) for b in stub.batches) if not mates else None
+        assert all(len(b) <= size for b in stub.batches)
+        if tails:
+            assert max(n for b in stub.batches for n in b) > 1, "tails share windows"
+    assert results[True, 1] == results[True, 3] == results[True, 8]
+    assert windows[True, 1] < windows[False, 4], windows
+    words = [w["start"] for s in results[True, 1]["segments"] for w in s["words"]]
+    assert words == sorted(words) and len(words) == len(
+        [w for s in results[False, 4]["segments"] for w in s["words"]]
+    ), "every piece's words, once, in order"
 
 
 @pytest.mark.slow
@@ -258,7 +315,7 @@ def test_openai_whisper_batches_agree_with_its_sequential_decoding(speech, tmp_p
     names = ["jfk", "LJ001-0001 (printing)", "coqui_LJ001-0004"]
     alone = {n: transcribe_audio(model, speech[n], DecodeOptions(batch_size=1)) for n in names}
     one = transcribe_audio(model, speech["jfk"], DecodeOptions(batch_size=8))  # one piece: one window
-    assert without_batch_size(one) == without_batch_size(alone["jfk"])
+    assert unscheduled(one) == unscheduled(alone["jfk"])
     requests = [FileRequest(n, speech[n], DecodeOptions(batch_size=4, pack_pieces=True)) for n in names]
     batched = {f.key: f.transcripts[0] for f in transcribe_files(model, requests, 4)}
     text = {k: " ".join(s.text for n in names for s in t[n].segments) for k, t in (("seq", alone), ("bat", batched))}
