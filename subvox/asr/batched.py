@@ -142,16 +142,11 @@ class _Task:
         piece = dataclasses.replace(options, vad=False, language=r.language, stop_tail_s=PIECE_TAIL_S)
         group = (len(self.planned) - 1) // TAIL_REGIONS if piece.pack_tails and not piece.pack_pieces else -1
         self.tails.frontier = max(self.tails.frontier, group)
-        jobs = []
-        for a, b in pieces:  # views for now: a piece is copied when it is handed out
+        for a, b in pieces:
             self.slots.append([])
-            jobs.append(WindowJob(samples[a:b], piece, owner=self, slot=len(self.slots) - 1, offset=a, base=r.start))
-            jobs[-1].group = group
-        windows = self.tails.formed(jobs) if group >= 0 else [[j] for j in jobs]
-        for window in windows:
-            for job in window:
-                job.samples = job.samples.copy()  # the chunk is freed once it is cut
-                yield job
+            job = WindowJob(samples[a:b].copy(), piece, owner=self, slot=len(self.slots) - 1, offset=a, base=r.start)
+            job.group = group
+            yield job
 
     def follow_up(self, job: WindowJob, result: WindowResult) -> WindowJob | None:
         """The next window of ``job``'s piece: the walk's continuation, a left-over, or None."""

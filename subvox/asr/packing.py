@@ -55,21 +55,23 @@ def choose(queue: Iterable[WindowJob], windows: int) -> list[list[WindowJob]]:
     advance (``WindowJob.pack``) is taken whole or not at all, and nothing joins it."""
     chosen: list[list[WindowJob]] = []
     room: list[float] = []
-    formed: dict[tuple[int, int], int] = {}
+    formed: dict[tuple[int, int], int] = {}  # (file, pack) -> its window in ``chosen``
+    skipped: set[tuple[int, int]] = set()
     key = None
     for job in queue:
         key = job.key() if key is None else key
         if job.key() != key:
             continue
-        if job.pack is not None:
+        if job.pack is not None:  # its members lie together in the queue (Tails.release)
             mark = (id(job.owner), job.pack)
-            if mark in formed and formed[mark] >= 0:
+            if mark in formed:
                 chosen[formed[mark]].append(job)
-            elif mark not in formed:
-                formed[mark] = len(chosen) if len(chosen) < windows else -1
-                if formed[mark] >= 0:
-                    chosen.append([job])
-                    room.append(0.0)
+            elif mark not in skipped and len(chosen) < windows:
+                formed[mark] = len(chosen)
+                chosen.append([job])
+                room.append(0.0)
+            else:
+                skipped.add(mark)
             continue
         need = WINDOW_S if job.alone or not job.options.pack_pieces else seconds(job)
         fit = next((i for i, r in enumerate(room) if need + GAP_S <= r), None)
@@ -79,7 +81,7 @@ def choose(queue: Iterable[WindowJob], windows: int) -> list[list[WindowJob]]:
         elif len(chosen) < windows:
             chosen.append([job])
             room.append(WINDOW_S - need)
-        elif min(room) < 2 * GAP_S and not formed:
+        elif min(room) < 2 * GAP_S:
             break
     return chosen
 
