@@ -307,8 +307,10 @@ class Batcher:
         try:
             packed = [packing.pack(w) for w in windows]
             results: list[Any] = list(self.model.decode_windows([job for job, _ in packed]))  # type: ignore[attr-defined]
-        except Exception:  # again one piece per window, one at a time: a piece that fails fails its file alone
-            windows = [[j] for w in windows for j in w]
+        except Exception:  # again one window at a time, a pack across files one piece per window (a piece
+            # that fails fails its file alone); a window formed from one file's tails stays whole, so its
+            # windows never depend on what shared the batch (or on a batch too big for memory)
+            windows = [p for w in windows for p in ([w] if w[0].pack is not None else [[j] for j in w])]
             packed = [packing.pack(w) for w in windows]
             results = []
             for job, _ in packed:

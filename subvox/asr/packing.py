@@ -206,6 +206,9 @@ def unpack(
         else:
             shift = part.seek * HOP / SAMPLE_RATE - lo
             resume = part.seek + round((stop - lo) * SAMPLE_RATE / HOP)
+            if resume <= part.seek and not own[i]:  # stopped within its first frame: not reached
+                again.append(part)
+                continue
             out.append((part, WindowResult(own[i], resume, max(0.0, result.last_speech + shift))))
     return out, again
 

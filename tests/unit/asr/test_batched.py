@@ -8,6 +8,7 @@ the sequential path with the real tiny.en model on the bundled clips.
 from __future__ import annotations
 
 import logging
+import math
 from unittest.mock import ANY
 
 import numpy as np
@@ -300,6 +301,57 @@ def test_a_packed_window_is_cut_back_at_its_gaps():
     assert [(w.start, w.end) for w in ra.segments[0].words] == [(0.5, 1.0), (1.5, 2.0)], "clipped to its piece"
     assert rb.segments[0].words[0].start == pytest.approx(0.1) and rb.segments[0].start == pytest.approx(0.1)
     assert ra.resume is None and rb.resume == 150 and rb.last_speech == pytest.approx(1.4)
+
+
+class Tagged(Stopping):
+    """Stopping, each segment tagged with how many pieces its window held, and raising (as if out
+    of memory) on a batch of more than ``limit`` windows."""
+
+    def __init__(self, limit: int = 99) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def decode_windows(self, jobs: list[WindowJob]) -> list[WindowResult]:
+        if len(jobs) > self.limit:
+            raise MemoryError("batch too big")
+        out = super().decode_windows(jobs)
+        for j, r in zip(jobs, out, strict=True):
+            for seg in r.segments:
+                seg.text += f"@{len(self.runs(j.samples[j.seek * 160 :]))}"
+        return out
+
+
+def test_a_batch_that_raises_keeps_each_files_tail_windows_whole(speech):
+    """A raising batch is decoded again a window at a time; a window of one file's tails stays
+    whole, so that file's windows and text do not depend on its batch (found in review)."""
+    names = sorted(speech)
+    files = {
+        "A": np.concatenate([speech[n] for n in names] * 2),
+        "B": np.concatenate([speech[n] for n in names[::-1]] * 3),
+        "C": np.concatenate([speech[n] for n in names[2:5]] * 4),
+    }
+
+    def run(model: Tagged, keys: list[str], size: int) -> dict[str, list[str]]:
+        requests = [FileRequest(k, files[k], DecodeOptions(batch_size=size)) for k in keys]
+        return {f.key: [s.text for s in f.transcripts[0].segments] for f in transcribe_files(model, requests, size)}
+
+    alone = {k: run(Tagged(), [k], 1)[k] for k in files}
+    assert any(t.endswith("@2") for t in alone["A"]), "tails share windows"
+    assert run(Tagged(limit=3), list(files), 5) == alone, "batches of more than 3 windows raised"
+
+
+def test_a_packed_part_not_reached_is_decoded_again():
+    """Whisper stopping within the first 10-ms frame of a packed part leaves it untouched: it is
+    decoded again, not taken as finished (found in review)."""
+    from subvox.asr.packing import pack, unpack
+
+    parts = [
+        WindowJob(np.ones(n * 16000 + 100, dtype=np.float32), DecodeOptions(), slot=i) for i, n in enumerate((4, 6))
+    ]
+    _, starts = pack(parts)
+    stop = math.ceil(starts[1] / 160)  # the first frame boundary at or after the second part's start
+    done, again = unpack(parts, starts, WindowResult([], stop, 0.0))
+    assert [p.slot for p, _ in done] == [0] and again == [parts[1]]
 
 
 @pytest.mark.slow
