@@ -225,10 +225,12 @@ class Tails:
         self.packs = 0
 
     def sent(self, job: WindowJob) -> None:
-        self.in_flight[job.group] = self.in_flight.get(job.group, 0) + 1
+        if job.group >= 0:  # (a job of no group: tails not packed, nothing to count)
+            self.in_flight[job.group] = self.in_flight.get(job.group, 0) + 1
 
     def back(self, job: WindowJob) -> None:
-        self.in_flight[job.group] -= 1
+        if job.group >= 0:
+            self.in_flight[job.group] -= 1
 
     def hold(self, job: WindowJob) -> None:
         """Keep a tail until its group's windows are all decoded (its features are made again)."""
