@@ -18,8 +18,8 @@ first (subvox.asr.packing): on a CPU the 30-s encoder pass is most of a short cl
 * A window that ends before its piece does (Whisper stopped early, or a final segment
   left unfinished) comes back with the frame to resume at: the continuation is queued
   first, as are re-decoded left-overs (``pieces.left_over``), so files finish early. With
-  ``pack_tails`` (the default) a region's continuations and left-overs are held until
-  its windows are all decoded, then packed together (``_Task.release``).
+  ``pack_tails`` (the default) the continuations and left-overs of a group of regions are
+  held until its windows are all decoded, then packed together (``packing.Tails``).
 * Results go back to their own file and piece slot; a file is finished (guards, its
   transcript) as soon as its last window is decoded, and handed to the caller then.
 * A file whose planning fails, or whose window fails when decoded alone, fails alone: a
@@ -144,9 +144,8 @@ class _Task:
         self.tails.frontier = max(self.tails.frontier, group)
         for a, b in pieces:
             self.slots.append([])
-            job = WindowJob(samples[a:b].copy(), piece, owner=self, slot=len(self.slots) - 1, offset=a, base=r.start)
-            job.group = group
-            yield job
+            slot = len(self.slots) - 1
+            yield WindowJob(samples[a:b].copy(), piece, owner=self, slot=slot, offset=a, base=r.start, group=group)
 
     def follow_up(self, job: WindowJob, result: WindowResult) -> WindowJob | None:
         """The next window of ``job``'s piece: the walk's continuation, a left-over, or None."""
@@ -161,11 +160,15 @@ class _Task:
         if resume >= n:
             return None
         piece = dataclasses.replace(job.options, initial_prompt=self.decode.initial_prompt)
-        left = WindowJob(
-            job.samples[resume:].copy(), piece, owner=self, slot=job.slot, offset=job.offset + resume, base=job.base
+        return WindowJob(
+            job.samples[resume:].copy(),
+            piece,
+            owner=self,
+            slot=job.slot,
+            offset=job.offset + resume,
+            base=job.base,
+            group=job.group,
         )
-        left.group = job.group
-        return left
 
     def transcript(self) -> Transcript:
         segments = [s for slot in self.slots for s in slot]
@@ -333,15 +336,15 @@ class Batcher:
             if isinstance(result, BaseException):
                 done, again = [(parts[0], result)], []
             elif len(parts) > 1 and packing.failed(result, parts[0].options):
-                done, again = [], [dataclasses.replace(p, alone=True, pack=None) for p in parts]
+                done, again = [], [dataclasses.replace(p, alone=True) for p in parts]
             else:
                 done, again = packing.unpack(parts, starts, result)
             for job in again:  # the window stopped before them: decoded again, untouched
-                follow(dataclasses.replace(job, pack=None))
+                follow(job)
             for job, part in done:
                 nxt = self._complete(job, part, share)
                 if nxt is not None:
-                    follow(dataclasses.replace(nxt, pack=None))
+                    follow(nxt)
         for task in {id(j.owner): j.owner for w in windows for j in w}.values():
             if task in self.tasks:
                 followers.extend(task.tails.release())

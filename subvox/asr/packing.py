@@ -20,13 +20,14 @@ and the WER from 8.0 % to 5.2 %: more context, not less. A piece packed alone is
 exactly as before.
 
 Within a file, the tails are packed by default (``asr.pack_tails``), in a way that depends
-on nothing but the file: the scheduler holds the tails (and left-overs) of a region's pieces
-until every window of that region is decoded, then lays them out with ``first_fit`` in
-piece order; those windows are formed in advance (``WindowJob.pack``) and ``choose`` keeps
-them whole. What Whisper leaves of those windows is held again for the next round. So the
-windows, and the text, are the same whatever the batch size and whatever files share the
-job. On the looped 10-min track (tiny.en) tails held 11 windows of their own out of 35;
-packed, the track takes 28 windows and its WER goes from 3.60 % to 3.11 %.
+on nothing but the file: the scheduler holds the tails (and left-overs) of a group of a few
+consecutive regions (``Tails``) until every window of that group is decoded, then lays them
+out with ``first_fit`` in piece order; those windows are formed in advance
+(``WindowJob.pack``) and ``choose`` keeps them whole. What Whisper leaves of those windows
+is held again for the next round. So the windows, and the text, are the same whatever the
+batch size and whatever files share the job. On the looped 10-min track (tiny.en) tails
+held 11 windows of their own out of 35; packed, the track takes 28 windows, at the same
+WER (3.60 %).
 """
 
 from __future__ import annotations
@@ -233,26 +234,20 @@ class Tails:
             self.in_flight[job.group] -= 1
 
     def hold(self, job: WindowJob) -> None:
-        """Keep a tail until its group's windows are all decoded (its features are made again)."""
-        job.features = None
+        """Keep a tail until its group's windows are all decoded (its features are made again,
+        its window is formed anew)."""
+        job.features, job.pack = None, None
         self.held.setdefault(job.group, []).append(job)
 
-    def formed(self, jobs: list[WindowJob]) -> list[list[WindowJob]]:
-        """``jobs`` laid out in windows formed from them alone (``first_fit``), numbered."""
-        windows = first_fit(jobs)
-        for window in windows:
-            self.packs += 1
-            for job in window:
-                job.pack = self.packs
-        return windows
-
     def release(self) -> list[WindowJob]:
-        """The held tails of every complete group with nothing in flight, in their windows: the
-        same whatever else was decoded meanwhile."""
+        """The held tails of every complete group with nothing in flight, in numbered windows
+        formed from them alone (``first_fit``): the same whatever else was decoded meanwhile."""
         out: list[WindowJob] = []
         for group in [g for g in self.held if g < self.frontier and not self.in_flight.get(g)]:
-            for window in self.formed(self.held.pop(group)):
-                out.extend(window)
+            for window in first_fit(self.held.pop(group)):
+                self.packs += 1
                 for job in window:
+                    job.pack = self.packs
                     self.sent(job)
+                out.extend(window)
         return out

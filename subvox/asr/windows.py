@@ -34,7 +34,7 @@ class WindowJob:
     packed: bool = False  # several pieces in one window: no temperature fallback (their pieces go alone)
     alone: bool = False  # never packed with others (its pack failed Whisper's checks)
     features: Any = None  # the piece's log-mel features, once computed (its continuations reuse them)
-    group: int = -1  # the file's region it belongs to, when its tails are packed (subvox.asr.packing)
+    group: int = -1  # its file's group of regions, when tails are packed (subvox.asr.packing.Tails)
     pack: int | None = None  # a window formed in advance: the jobs of one file with this number share it
 
     def key(self) -> tuple[Any, ...]:
