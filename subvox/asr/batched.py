@@ -54,11 +54,11 @@ from subvox.asr.pieces import (
     left_over,
     plan_chunks,
     plan_regions_steps,
-    release,
     shift,
     speech_pieces,
 )
 from subvox.asr.windows import WindowJob, WindowResult
+from subvox.media.ffmpeg import release_map
 
 log = logging.getLogger("subvox")
 
@@ -114,7 +114,7 @@ class _Task:
         if self.regions is not None:
             for r in self.regions:
                 samples = as_float(audio[r.start : r.end])
-                release(audio, r.start, r.end)
+                release_map(audio)
                 yield from self._region(r, samples)
             self.tails.frontier = math.inf
             return
@@ -125,7 +125,7 @@ class _Task:
                 region = Window(a + r.start, a + r.end, r.language, r.probability)
                 yield from self._region(region, samples[r.start : r.end])
             del samples
-            release(audio, a, b)
+            release_map(audio)
         self.tails.frontier = math.inf
 
     def _region(self, r: Window, samples: np.ndarray) -> Generator[Any, Any, None]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import mmap
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -24,7 +23,7 @@ import numpy as np
 
 from subvox.asr.base import DecodeOptions, Segment, Transcriber, Transcript
 from subvox.asr.guards import GuardOptions, apply_guards
-from subvox.media.ffmpeg import as_float
+from subvox.media.ffmpeg import as_float, release_map
 
 T = TypeVar("T")
 
@@ -233,24 +232,8 @@ def detect_regions(
         regions = run_steps(model, steps) or [Window(0, b - a)]
         found += [Window(a + r.start, a + r.end, r.language, r.probability) for r in regions]
         del samples
-        release(audio, a, b)
+        release_map(audio)
     return found
-
-
-def release(audio: np.ndarray, start: int, end: int) -> None:
-    """Drop the pages of ``audio[start:end]`` from this process when ``audio`` is a memory map.
-
-    Read pages of a file map stay resident until the map is dropped, so without this a
-    long recording ends up wholly in RSS even though it is read one piece at a time.
-    """
-    mm = getattr(audio, "_mmap", None)
-    if mm is None or end <= start or not hasattr(mm, "madvise"):
-        return
-    base = audio.offset % mmap.ALLOCATIONGRANULARITY + start * audio.itemsize  # type: ignore[attr-defined]
-    lo = base // mmap.PAGESIZE * mmap.PAGESIZE
-    hi = min(len(mm), audio.offset % mmap.ALLOCATIONGRANULARITY + end * audio.itemsize)  # type: ignore[attr-defined]
-    if hi > lo:
-        mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
 
 
 def plan_chunks(audio: np.ndarray, chunk_s: float | None, search_s: float = 20.0) -> list[tuple[int, int]]:
@@ -271,7 +254,7 @@ def plan_chunks(audio: np.ndarray, chunk_s: float | None, search_s: float = 20.0
     while n - start > limit:
         lo, hi = start + limit - search, start + limit
         speech = get_speech_timestamps(as_float(audio[lo:hi]), VadOptions(min_silence_duration_ms=200, speech_pad_ms=0))
-        release(audio, lo, hi)
+        release_map(audio)
         edges = [0, *[e for c in speech for e in (c["start"], c["end"])], hi - lo]
         gaps = [(edges[i + 1] - edges[i], (edges[i] + edges[i + 1]) // 2) for i in range(0, len(edges) - 1, 2)]
         width, middle = max(gaps)

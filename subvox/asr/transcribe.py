@@ -42,11 +42,11 @@ from subvox.asr.pieces import (
     plan_regions,
     probe_picks,
     prompt_tail,
-    release,
     shift,
     speech_pieces,
     speech_windows,
 )
+from subvox.media.ffmpeg import release_map
 
 __all__ = [
     "PIECE_LEFTOVER_S",
@@ -127,14 +127,14 @@ def _pieces(
     if regions is not None:
         for r in regions:
             yield r, as_float(audio[r.start : r.end])
-            release(audio, r.start, r.end)
+            release_map(audio)
         return
     for a, b in plan_chunks(audio, chunk_s):
         samples = as_float(audio[a:b])
         for r in plan_regions(model, samples, decode, lang_opts):
             yield Window(a + r.start, a + r.end, r.language, r.probability), samples[r.start : r.end]
         del samples
-        release(audio, a, b)
+        release_map(audio)
 
 
 def _sequential(
