@@ -187,15 +187,15 @@ def report_run(out, media):
     dubbed = f"{sum(layout.dub_done(LAYOUT, s, paths[s]) for s in subtitled)} dubbed, " if REVOICE else ""
     if TRANSLATE:
         dubbed += f"{sum(layout.translations_done(LAYOUT, s, paths[s]) for s in subtitled)} translated, "
-    failed = write_failed_tsv(out, [s for s in media if s not in done])
+    failed = write_failed_tsv(out, [s for s in media if s not in done])  # their inputs
     skipped = write_skipped_tsv(out, SCAN.skipped)
     summary = f"{out}/summary.tsv"
     if REQUESTED or not os.path.isfile(summary):
         write_summary(summary, LAYOUT, media)
     print(
         f"subvox: {len(subtitled)} of {len(media)} files have subtitles; {dubbed}"
-        + (f"{failed} failed (see {out}/failed.tsv)" if failed else "none failed")
-        + (f", {len(media) - len(done) - failed} unfinished" if len(media) - len(done) - failed else "")
+        + (f"{len(failed)} failed (see {out}/failed.tsv)" if failed else "none failed")
+        + (f", {len(media) - len(done) - len(failed)} unfinished" if len(media) - len(done) - len(failed) else "")
         + (f"; {skipped} entries skipped (see {out}/skipped.tsv)" if skipped else "")
         + (f"; changed during the run: {len(changed.added)} added, {len(changed.replaced)} replaced, "
            f"{len(changed.removed)} removed (see {out}/changed.tsv; the next run takes them up)" if changed else "")

@@ -52,15 +52,15 @@ def clear_failure(output_dir: str | os.PathLike[str], stem: str) -> None:
         marker_path(output_dir, stem).unlink()
 
 
-def failed_tsv(output_dir: str | os.PathLike[str], stems: list[str]) -> tuple[str, int]:
-    """``failed.tsv`` text and row count: those of ``stems`` (files without current outputs)
-    that have a failure record."""
+def failed_tsv(output_dir: str | os.PathLike[str], stems: list[str]) -> tuple[str, list[str]]:
+    """``failed.tsv`` text and the inputs it names: those of ``stems`` (files without current
+    outputs) that have a failure record."""
     rows = []
     for stem in sorted(stems):
         path = marker_path(output_dir, stem)
         if path.is_file():
             rows.append(read_json(path))
-    return _tsv(COLUMNS, rows), len(rows)
+    return _tsv(COLUMNS, rows), [row["input"] for row in rows]
 
 
 def _tsv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
@@ -76,11 +76,11 @@ def _write_if_changed(path: Path, text: str) -> None:
         write_text(path, text)
 
 
-def write_failed_tsv(output_dir: str | os.PathLike[str], stems: list[str]) -> int:
-    """Write ``OUTPUT/failed.tsv`` (header only when nothing failed); return the failure count."""
-    text, count = failed_tsv(output_dir, stems)
+def write_failed_tsv(output_dir: str | os.PathLike[str], stems: list[str]) -> list[str]:
+    """Write ``OUTPUT/failed.tsv`` (header only when nothing failed); return the inputs it names."""
+    text, inputs = failed_tsv(output_dir, stems)
     _write_if_changed(Path(output_dir) / "failed.tsv", text)
-    return count
+    return inputs
 
 
 def write_skipped_tsv(output_dir: str | os.PathLike[str], skipped: list[Skipped]) -> int:

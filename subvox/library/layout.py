@@ -388,9 +388,13 @@ def batch_results_path(layout: Layout, batch: str) -> str:
     return f"{layout.work}/batch_results/{batch}.json"
 
 
-def run_account(layout: Layout, batches: list[str], total: int, failed: int, since: float | None = None) -> str:
-    """One line: files done / failed / skipped, hours of audio and real-time factor of this run."""
-    processed = audio = seconds = 0.0
+def run_account(layout: Layout, batches: list[str], total: int, failed: list[str], since: float | None = None) -> str:
+    """One line: files done / failed / skipped, hours of audio and real-time factor of this run.
+
+    ``failed`` names the inputs of ``failed.tsv``; a file can be both processed (its subtitles)
+    and failed (a later stage, such as its translation), so the rest is counted by name."""
+    processed: set[str] = set()
+    audio = seconds = 0.0
     for key in batches:
         path = batch_results_path(layout, key)
         with contextlib.suppress(OSError):
@@ -403,11 +407,12 @@ def run_account(layout: Layout, batches: list[str], total: int, failed: int, sin
             continue
         for f in files:
             if f.get("status") == "done":
-                processed += 1
+                processed.add(f["source"])
                 audio += f.get("audio_s", 0.0)
                 seconds += f.get("prepare_s", 0.0) + f.get("transcribe_s", 0.0)
-    skipped = total - int(processed) - failed
+    skipped = total - len(processed | set(failed))
     rtf = f", real-time factor {seconds / audio:.3f}" if audio else ""
     return (
-        f"{int(processed)} files processed, {failed} failed, {skipped} already done; {audio / 3600:.2f} h of audio{rtf}"
+        f"{len(processed)} files processed, {len(failed)} failed, {skipped} already done; "
+        f"{audio / 3600:.2f} h of audio{rtf}"
     )

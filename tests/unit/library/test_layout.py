@@ -1,3 +1,4 @@
+import json
 import os
 import time
 
@@ -5,6 +6,7 @@ from subvox.config import validate_config
 from subvox.library.layout import (
     Fingerprints,
     Layout,
+    batch_results_path,
     fingerprints,
     forget_done,
     is_done,
@@ -12,6 +14,7 @@ from subvox.library.layout import (
     mark_dubbed,
     model_identity,
     plan_batches,
+    run_account,
 )
 
 FP = Fingerprints("a" * 12, "b" * 12)
@@ -111,3 +114,21 @@ def test_model_identity_does_not_change_when_a_model_is_staged(tmp_path):
     before = model_identity(str(folder))
     os.utime(folder / "model.bin", (1, 1))
     assert model_identity(str(folder)) == before and before["size"] == 4
+
+
+def test_the_run_account_counts_a_file_subtitled_then_failed_once(tmp_path):
+    """A file whose subtitles were made but whose translation failed is in both lists; the files
+    left for "already done" are counted by name (it once printed -1)."""
+    layout = Layout(str(tmp_path / "out"), FP, ("srt",), True)
+    path = batch_results_path(layout, "k")
+    os.makedirs(os.path.dirname(path))
+    files = [
+        {"source": "bad.mp3", "status": "failed"},
+        {"source": "a.wav", "status": "done", "audio_s": 10.0, "prepare_s": 0.5, "transcribe_s": 0.5},
+        {"source": "de.wav", "status": "done", "audio_s": 10.0, "prepare_s": 0.5, "transcribe_s": 0.5},
+    ]
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump({"files": files}, fh)
+    line = run_account(layout, ["k"], 5, ["bad.mp3", "de.wav"])
+    assert line.startswith("2 files processed, 2 failed, 2 already done;"), line
+    assert "real-time factor 0.100" in line
