@@ -3,6 +3,7 @@
     .venv/bin/python bench/diarization.py [--long-minutes 180] [--out DIR] [--set key=value ...]
     .venv/bin/python bench/diarization.py --grid        # the tuning search, on the tuning split only
     .venv/bin/python bench/diarization.py --known-count # num_speakers = the reference's count
+    .venv/bin/python bench/diarization.py --music-db 5 [--enhance vocals]   # music under the speech
 
 Needs pyannote.metrics (scoring only; not a runtime dependency): pip install pyannote.metrics==4.2.0
 
@@ -21,7 +22,12 @@ Split: parameters were chosen with --grid on the TUNE files only (AMI trn01, 03,
 SIM 1-4); HELD-OUT files (AMI trn02, 04, 06, 08 and SIM 5-8) are reported separately.
 --known-count gives every file its reference speaker count (num_speakers), to see what the
 estimate costs; --oracle-vad its reference speech regions instead of Silero's, to see what speech
-detection costs (both are diagnostics, not results).
+detection costs (both are diagnostics, not results). --music-db lays subvox's deterministic synthetic
+music (subvox.soundtrack.synth) under every file, that many dB below its speech; --enhance gives the
+diarizer what the workflow's ``audio.enhance`` gives it (``vocals``: Spleeter's voice stem, made by the
+workflow's chunked separation from the file at 44.1 kHz; ``--enhance-mix`` and
+``--enhance-below-snr-db`` as ``audio.enhance_mix`` / ``enhance_below_snr_db``, the workflow's defaults
+unless given).
 
 Printed: per file DER (pyannote.metrics DiarizationErrorRate(collar=0.5, skip_overlap=False):
 a forgiveness collar of +-0.25 s around reference boundaries, overlapped speech scored) with
@@ -120,6 +126,44 @@ def build_data(shared: Path, tmp: Path) -> list[dict[str, Any]]:
         split = "tune" if i < SIM_TUNE else "held-out"
         files.append({"id": uri, "set": "SIM", "split": split, "wav": tmp / f"{uri}.wav", "ref": turns})
     return files
+
+
+def degrade(
+    files: list[dict[str, Any]],
+    tmp: Path,
+    music_db: float | None,
+    method: str,
+    mix: float,
+    below: float | None,
+    under: str = "music",
+) -> None:
+    """Each file's WAV replaced by itself with music (or pink noise) under it (``music_db`` below its speech) and/or
+    by what ``audio.enhance: method`` gives the models, through the workflow's own functions."""
+    import soxr
+
+    from subvox.soundtrack import synth
+    from subvox.soundtrack.cache import Stems, write_stems
+    from subvox.soundtrack.enhance import enhanced
+    from subvox.soundtrack.registry import load_separator
+
+    separator = load_separator("spleeter") if method == "vocals" else None
+    for f in files:
+        samples = np.asarray(open_pcm(f["wav"])[0], dtype=np.float32) / 32768
+        if music_db is not None:
+            other = synth.music(samples.size, RATE) if under == "music" else synth.pink_noise(samples.size, 1)
+            samples = samples + synth.at_level(samples, other.mean(axis=1), music_db)
+        work = tmp / f"{f['id']}-degraded"
+        work.mkdir()
+        wav = work / "mix.wav"
+        write_wav(wav, to_int16(samples))
+        vocals = None
+        if separator is not None:
+            source = to_int16(np.repeat(soxr.resample(samples, RATE, separator.sample_rate)[:, None], 2, axis=1))
+            stems = Stems(str(work))
+            write_stems(separator, source, stems, {"chunk_s": 30, "overlap_s": 2})
+            vocals = stems.vocals
+        enhanced(open_pcm(wav)[0], RATE, method, str(work), vocals, mix, below)  # writes enhanced.wav if it cleans
+        f["wav"] = work / "enhanced.wav" if (work / "enhanced.wav").is_file() else wav
 
 
 def run_all(
@@ -360,6 +404,11 @@ def main() -> None:
     ap.add_argument("--grid-split", default="tune", choices=["tune", "held-out"], help="split --grid searches")
     ap.add_argument("--known-count", action="store_true", help="give each file its reference speaker count")
     ap.add_argument("--oracle-vad", action="store_true", help="the reference's speech regions instead of Silero's")
+    ap.add_argument("--music-db", type=float, help="synthetic music under every file, this many dB below its speech")
+    ap.add_argument("--under", default="music", choices=["music", "noise"], help="what --music-db lays under")
+    ap.add_argument("--enhance", default="off", help="audio.enhance for the diarizer: off, vocals, deepfilter, rnnoise")
+    ap.add_argument("--enhance-mix", type=float, help="audio.enhance_mix (default: the workflow's)")
+    ap.add_argument("--enhance-below-snr-db", type=float, help="audio.enhance_below_snr_db (default: the workflow's)")
     ap.add_argument("--out", help="write hypothesis RTTMs, simulated references and results.json here")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--child-options", default="{}", help=argparse.SUPPRESS)
@@ -372,6 +421,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="subvox-diar-") as tmpdir:
         tmp = Path(tmpdir)
         files = build_data(Path(args.shared_data), tmp)
+        if args.music_db is not None or args.enhance != "off":
+            from subvox.config import load_config
+
+            audio = load_config(REPO / "config" / "config.yaml")["audio"]
+            mix = audio["enhance_mix"] if args.enhance_mix is None else args.enhance_mix
+            below = audio["enhance_below_snr_db"] if args.enhance_below_snr_db is None else args.enhance_below_snr_db
+            degrade(files, tmp, args.music_db, args.enhance, mix, below, args.under)
+            print(
+                f"{args.under} {args.music_db} dB under the speech; audio.enhance {args.enhance}, "
+                f"mix {mix}, below {below}"
+            )
         if args.grid:
             grid(files, options, args.grid_split)
             return

@@ -114,6 +114,8 @@ def _speakers_digest(config: dict[str, Any]) -> str:
     if not conf.get("enabled"):
         return ""
     enrolled = {name: [_content_digest(c) for c in clips] for name, clips in sorted(conf.get("enroll", {}).items())}
+    if conf.get("enhance_mix") is None or config["audio"].get("enhance", "off") == "off":
+        conf = {k: v for k, v in conf.items() if k != "enhance_mix"}  # no effect: no new fingerprint
     return digest({"subvox": __version__, "audio": _audio(config), "diarization": conf, "enrolled": enrolled})
 
 

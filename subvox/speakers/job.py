@@ -25,7 +25,7 @@ from subvox.speakers.registry import load_diarizer
 log = logging.getLogger("subvox")
 
 SCHEMA = "subvox.speakers/1"
-WORKFLOW_KEYS = ("enabled", "engine", "enroll", "enroll_threshold")  # not the engine's options
+WORKFLOW_KEYS = ("enabled", "engine", "enroll", "enroll_threshold", "enhance_mix")  # not the engine's options
 
 
 def options_from(conf: dict[str, Any], threads: int) -> DiarizationOptions:
@@ -33,6 +33,13 @@ def options_from(conf: dict[str, Any], threads: int) -> DiarizationOptions:
     return DiarizationOptions.from_config(
         {k: v for k, v in conf.items() if k not in WORKFLOW_KEYS} | {"threads": threads}
     )
+
+
+def heard_audio(config: dict[str, Any]) -> dict[str, Any]:
+    """The ``audio`` options the diarizer's audio is prepared with: ASR's, with its own share of
+    the enhanced signal where ``diarization.enhance_mix`` is set."""
+    mix = config["diarization"].get("enhance_mix")
+    return config["audio"] if mix is None else {**config["audio"], "enhance_mix": mix}
 
 
 def diarize_one(
@@ -71,7 +78,7 @@ def diarize_batch(
     results = [{"source": i.relpath, "status": "skipped"} for i in items if i not in todo]
     if not todo:
         return results
-    options = options_from(conf, threads)
+    options, audio = options_from(conf, threads), heard_audio(config)
     t0 = time.perf_counter()
     diarizer = load_diarizer(conf["engine"])
     with tempfile.TemporaryDirectory(prefix="subvox-enroll-", dir=tmpdir) as tmp:
@@ -83,7 +90,7 @@ def diarize_batch(
         stage = "prepare_audio"
         try:
             t1 = time.perf_counter()
-            samples = prepare_one(item, layout, config["audio"], tmpdir, config.get("separation"))
+            samples = prepare_one(item, layout, audio, tmpdir, config.get("separation"))
             stage = "diarize"
             record = diarize_one(item, samples, diarizer, options, conf, enrolled)
             del samples

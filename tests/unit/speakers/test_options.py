@@ -41,3 +41,28 @@ def test_interface_import_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_diarizer_hears_its_own_share_of_the_enhanced_signal_when_asked():
+    from subvox.config import validate_config
+    from subvox.library.layout import fingerprints
+    from subvox.speakers.job import heard_audio, options_from
+
+    def config(audio: dict, diarization: dict) -> dict:
+        return validate_config(
+            {"input_dir": "i", "output_dir": "o", "audio": audio, "diarization": {"enabled": True, **diarization}}
+        )
+
+    asr_mix = config({"enhance": "vocals"}, {})
+    own_mix = config({"enhance": "vocals"}, {"enhance_mix": 1.0})
+    assert heard_audio(asr_mix) is asr_mix["audio"] and asr_mix["audio"]["enhance_mix"] == 0.5
+    assert heard_audio(own_mix) == {**own_mix["audio"], "enhance_mix": 1.0}
+    assert options_from(own_mix["diarization"], 2) == options_from(asr_mix["diarization"], 2)
+
+    def turns_fp(audio: dict, diarization: dict) -> str:
+        return fingerprints(config(audio, diarization), {"name": "m"}).speakers
+
+    assert turns_fp({}, {"enhance_mix": 1.0}) == turns_fp({}, {}), "no enhancement: the share changes nothing"
+    assert turns_fp({"enhance": "vocals"}, {"enhance_mix": None}) == turns_fp({"enhance": "vocals"}, {})
+    assert turns_fp({"enhance": "vocals"}, {"enhance_mix": 1.0}) != turns_fp({"enhance": "vocals"}, {})
+    assert fingerprints(own_mix, {"name": "m"}).asr == fingerprints(asr_mix, {"name": "m"}).asr, "ASR untouched"
