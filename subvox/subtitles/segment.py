@@ -11,16 +11,18 @@ readability, and never reach into the next cue.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
 from subvox.subtitles.condense import condense
 from subvox.subtitles.reading import fit_reading
-from subvox.subtitles.scripts import join_lines, join_units, line_units, separator
+from subvox.subtitles.scripts import inside_word, join_lines, join_units, line_units, separator
 
 SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", '."', '?"', '!"')
 MAX_LEAD = 0.5  # a too-short cue may appear this much (s) before its first word
 CLAUSE_END = (",", ";", ":", "—", "–", "-", "、", "，")
+WORD_SPLIT_CHARS = 3  # a line break inside a word of an unspaced script weighs like 3 more characters
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,9 @@ def wrap_lines(text: str, max_chars: int, max_lines: int) -> list[str] | None:
     Balanced: the longest line is as short as possible; among equals, a break after
     punctuation wins, then a shorter top line (a "pyramid"). A single word longer than
     a line is kept whole (words are never split). Scripts written without spaces break
-    between characters (subvox.subtitles.scripts.line_units).
+    between characters (subvox.subtitles.scripts.line_units), and a break that likely splits
+    a word there counts as ``WORD_SPLIT_CHARS`` more characters on the longest line, so a
+    phrase boundary a little off the middle wins (subvox.subtitles.scripts.inside_word).
     """
     units = line_units(text)
     if not units:
@@ -102,7 +106,8 @@ def wrap_lines(text: str, max_chars: int, max_lines: int) -> list[str] | None:
             continue
         lines = [head, *rest]
         punct = 0 if head.endswith(SENTENCE_END + CLAUSE_END) else 1
-        key = (max(len(x) for x in lines), punct, len(head))
+        split_words = sum(inside_word(a[-1], b[0]) for a, b in itertools.pairwise(lines) if a and b)
+        key = (max(len(x) for x in lines) + WORD_SPLIT_CHARS * split_words, punct, len(head))
         if best_key is None or key < best_key:
             best, best_key = lines, key
     return best

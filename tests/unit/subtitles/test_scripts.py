@@ -1,7 +1,14 @@
 """Scripts written without spaces: cue text joined as written, lines broken between characters."""
 
 from subvox.asr.wer import wer
-from subvox.subtitles.scripts import is_spaceless, join_lines, join_words, line_units, space_inside_spaceless
+from subvox.subtitles.scripts import (
+    inside_word,
+    is_spaceless,
+    join_lines,
+    join_words,
+    line_units,
+    space_inside_spaceless,
+)
 from subvox.subtitles.segment import segment_words, wrap_lines
 from subvox.subtitles.style import limits_for
 
@@ -41,6 +48,20 @@ def test_wrap_breaks_between_characters_but_keeps_brackets_and_punctuation_attac
     assert "".join(lines) == "「こんにちは」と彼は言った。そして、彼は帰った。"
     assert all(line[0] not in "。、」" and line[-1] != "「" for line in lines)
     assert [u for _, u in line_units("「あ」。")] == ["「あ」。"]
+
+
+def test_lines_of_unspaced_scripts_break_where_a_phrase_ends_rather_than_inside_a_word():
+    # the balanced break (10 / 11 characters) splits 知識 ("knowledge"); after the particle が it
+    # is 12 / 9, and a Japanese subtitler breaks there
+    assert wrap_lines(join_words(JAPANESE), 13, 2) == ["客観的実在の判断的知識が", "成立するのである。"]
+    assert wrap_lines("我们今天要讨论的问题是，如何提高生产效率和质量。", 16, 2)[0].endswith("，")
+    assert wrap_lines("東京では今日の天気予報によると雨が降る", 13, 2) == ["東京では今日の", "天気予報によると雨が降る"]
+    # a phrase end far from the middle does not win: the lines stay balanced
+    text = "今日は天気予報雨量観測結果発表開始予定です"
+    assert max(len(line) for line in wrap_lines(text, 13, 2)) == (len(text) + 1) // 2
+    assert inside_word("知", "識") and inside_word("識", "が") and inside_word("テ", "ス")
+    assert not inside_word("が", "成") and not inside_word("を", "テ") and not inside_word("、", "彼")
+    assert not inside_word("a", "b") and not inside_word("語", "E")
 
 
 def reference_wrap(text, max_chars, max_lines):
