@@ -40,6 +40,7 @@ from subvox.revoice.speak import (
     Sum,
     VoiceSpec,
     dub_qa,
+    language_notes,
     open_source,
     resolve_device,
     roundtrip,
@@ -149,6 +150,7 @@ def revoice_one(
     qa = dub_qa(item.relpath, language, revoice["mix"], spoken, src)
     qa["speaker"] = ", ".join(voices[k].profile["name"] for k in used)
     qa["engine"] = ", ".join(sorted({voices[k].speaker["engine"] for k in used}))
+    qa["notes"] = language_notes([voices[k] for k in used], language, item.relpath)
     reference_text = " ".join(spoken_text(c) for c in cues)
     if revoice["qa"]["roundtrip"] and reference_text:
         heard = roundtrip(asr, timeline, rate, language, config, tmp)

@@ -27,7 +27,7 @@ from subvox.library.layout import Item, Layout
 from subvox.media.ffmpeg import extract_audio, open_pcm
 from subvox.revoice import mix, timing
 from subvox.revoice.selfclone import SelfClones
-from subvox.revoice.tts import Voice, load_voice
+from subvox.revoice.tts import Voice, load_voice, voice_language
 from subvox.soundtrack.cache import stems_at
 
 log = logging.getLogger("subvox")
@@ -72,6 +72,20 @@ class VoiceSpec:
                 time.perf_counter() - t0,
             )
         return self._voice
+
+
+def language_notes(specs: list[VoiceSpec], language: str, label: str) -> list[str]:
+    """A QA note (also logged) for each voice that speaks another language than the dub's: its
+    dub is spoken, but heard as nonsense (a German file read by an English voice, say)."""
+    notes = []
+    for spec in specs:
+        spoken = voice_language(spec.speaker)
+        if spoken is not None and spoken != language.split("-")[0].lower():
+            notes.append(
+                f"voice {spec.profile['name']} speaks {spoken}, not {language}: give the dub a voice for {language}"
+            )
+            log.warning("%s: %s", label, notes[-1])
+    return notes
 
 
 def dub_length(stream: dict[str, Any], decoded: int, rate: int) -> int:

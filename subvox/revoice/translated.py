@@ -26,7 +26,16 @@ from subvox.library.layout import Item, Layout, translations_done
 from subvox.library.targets import dubbed_targets, voice_key
 from subvox.models import store
 from subvox.revoice.profiles import check_speaker
-from subvox.revoice.speak import Source, VoiceSpec, dub_qa, roundtrip, speak_cues, spoken_text, write_dub
+from subvox.revoice.speak import (
+    Source,
+    VoiceSpec,
+    dub_qa,
+    language_notes,
+    roundtrip,
+    speak_cues,
+    spoken_text,
+    write_dub,
+)
 from subvox.revoice.tts import espeak
 from subvox.subtitles.segment import Cue
 
@@ -163,6 +172,7 @@ class TargetDubs:
         write_dub(layout.dub_outputs(item.stem, item.media)[f"wav.{lang}"], spoken, cues, src, layout, config, tmp)
         qa = dub_qa(item.relpath, lang, config["revoice"]["mix"], spoken, src)
         qa["speaker"], qa["engine"] = spec.profile["name"], spec.speaker["engine"]
+        qa["notes"] = language_notes([spec], lang, f"{item.relpath} [{lang}]")
         qa["default_voice"] = voice_key(config, lang) is None
         text = " ".join(spoken_text(c) for c in cues)
         if self.model is not None and text:

@@ -123,6 +123,7 @@ def write_summary(path: str, layout: Any, media: dict[str, str]) -> int:
             if layout.revoice and os.path.isfile(dub_path):
                 dub = read_json(dub_path)
                 qa.update({col: dub.get(key) for col, key in DUB_COLUMNS.items()})
+                qa["notes"] = [*qa.get("notes", []), *(f"dub: {n}" for n in dub.get("notes", []))]
             rows.append(summary_row(qa["source"], qa))
     write_text(path, summary_tsv(rows))
     return len(rows)

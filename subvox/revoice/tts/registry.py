@@ -1,8 +1,8 @@
 """Which TTS engine a speaker names, imported only when a job needs it.
 
 Each engine module (``piper``, ``espeak``, ``outetts``) offers ``list_voices``,
-``build_profile`` and ``load_voice``; it depends on ``base`` for the ``Voice``
-interface, never the reverse.
+``build_profile`` and ``load_voice`` (and ``voice_language`` where a voice says what it
+speaks); it depends on ``base`` for the ``Voice`` interface, never the reverse.
 """
 
 from __future__ import annotations
@@ -39,3 +39,10 @@ def build_profile(speaker: dict[str, Any], reference: dict[str, Any] | None, dev
 def load_voice(speaker: dict[str, Any], profile: dict[str, Any], device: str = "cpu") -> Voice:
     """Load the engine and model for ``speaker`` once, with its built ``profile``."""
     return _engine(speaker["engine"]).load_voice(speaker, profile, device)
+
+
+def voice_language(speaker: dict[str, Any]) -> str | None:
+    """The language ``speaker``'s voice speaks, as Whisper names it; None where the engine does not
+    say (OuteTTS: a clone speaks what its model can)."""
+    engine = _engine(speaker["engine"])
+    return engine.voice_language(speaker) if hasattr(engine, "voice_language") else None

@@ -57,3 +57,18 @@ def test_revoice_speaker_must_be_defined():
     config = validate_config({"input_dir": "i", "output_dir": "o", "revoice": {"speaker": "nobody"}})
     with pytest.raises(SubvoxError, match=r"not in speakers \(defined: joe, robot\)"):
         selected(config)
+
+
+def test_a_voice_that_speaks_another_language_than_the_dub_is_noted():
+    from subvox.revoice.speak import VoiceSpec, language_notes
+    from subvox.revoice.tts import voice_language
+
+    joe, scot = speaker(engine="piper", default="en_US-joe-medium"), speaker(engine="espeak", default="en-gb-scotland")
+    mandarin, german = speaker(engine="espeak", default="cmn"), speaker(engine="espeak", default="de")
+    assert [voice_language(s) for s in (joe, scot, mandarin, german)] == ["en", "en", "zh", "de"]
+    clone = speaker(engine="outetts", model_path="m", codec_path="c", reference="r.wav")
+    assert voice_language(clone) is None, "OuteTTS does not say: nothing is claimed"
+    specs = [VoiceSpec(s, {"name": n}) for s, n in ((joe, "joe"), (german, "de"))]
+    assert language_notes(specs, "en", "x.wav") == ["voice de speaks de, not en: give the dub a voice for en"]
+    assert language_notes(specs[:1], "de", "x.wav") == ["voice joe speaks en, not de: give the dub a voice for de"]
+    assert language_notes([VoiceSpec(mandarin, {"name": "m"})], "zh", "x.wav") == []
