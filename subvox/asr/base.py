@@ -103,6 +103,7 @@ class DecodeOptions:
     batch_size: int = 4  # Whisper windows decoded at once (subvox.asr.batched); 1: one piece after the other
     pack_pieces: bool = False  # short pieces share windows: faster on clip libraries, but see the schema
     pack_tails: bool = True  # a region's unfinished tails share windows (subvox.asr.packing.first_fit)
+    trim_windows: bool | str = "auto"  # short windows encoded shorter (subvox.asr.windows); auto: English-only models
     vad: bool = True
     vad_threshold: float = 0.5
     vad_min_speech_duration_ms: int = 250
@@ -135,6 +136,7 @@ class DecodeOptions:
             batch_size=asr.get("batch_size", cls.batch_size),
             pack_pieces=asr.get("pack_pieces", cls.pack_pieces),
             pack_tails=asr.get("pack_tails", cls.pack_tails),
+            trim_windows=asr.get("trim_windows", cls.trim_windows),
             vad=vad.get("enabled", True),
             vad_threshold=vad.get("threshold", cls.vad_threshold),
             vad_min_speech_duration_ms=vad.get("min_speech_duration_ms", cls.vad_min_speech_duration_ms),

@@ -139,7 +139,10 @@ class _Task:
                 r.language, r.probability = ("und", 0.0) if self.model.multilingual else ("en", 1.0)
         self.planned.append(r)
         add_span(self.spans, r)
-        piece = dataclasses.replace(options, vad=False, language=r.language, stop_tail_s=PIECE_TAIL_S)
+        trim = trimmed_windows(self.model, options)
+        piece = dataclasses.replace(
+            options, vad=False, language=r.language, stop_tail_s=PIECE_TAIL_S, trim_windows=trim
+        )
         group = (len(self.planned) - 1) // TAIL_REGIONS if piece.pack_tails and not piece.pack_pieces else -1
         self.tails.frontier = max(self.tails.frontier, group)
         for a, b in pieces:
@@ -153,7 +156,7 @@ class _Task:
         if result.resume is not None and result.resume > job.seek:
             options = dataclasses.replace(job.options, initial_prompt=None)  # later windows: no prompt
             return dataclasses.replace(
-                job, options=options, seek=result.resume, last_speech=result.last_speech, last_end=last_end
+                job, options=options, seek=result.resume, last_speech=result.last_speech, last_end=last_end, frames=None
             )
         n = len(job.samples)
         resume = left_over(job.samples, last_end, 0, n, job.options)
@@ -174,6 +177,14 @@ class _Task:
         segments = [s for slot in self.slots for s in slot]
         duration = len(self.request.audio) / SAMPLE_RATE
         return finish(self.model, self.decode, self.guards, duration, self.planned, segments, self.spans)
+
+
+def trimmed_windows(model: Transcriber, options: DecodeOptions) -> bool:
+    """Whether short windows are encoded shorter (subvox.asr.windows): where the backend can, not
+    with ``pack_pieces`` (packed windows are full), and with ``auto`` for English-only models only
+    (measured: no worse with tiny.en; with base, worse on short clips in other languages)."""
+    wanted = options.trim_windows is True or (options.trim_windows == "auto" and not model.multilingual)
+    return wanted and not options.pack_pieces and getattr(model, "trims_windows", False)
 
 
 class Batcher:

@@ -12,6 +12,7 @@ from subvox.asr.windows import WindowJob, WindowResult
 
 class FasterWhisperTranscriber:
     backend = "faster-whisper"
+    trims_windows = True  # CTranslate2's encoder reads fewer than 3000 frames (subvox.asr.windows)
 
     def __init__(self, model_path: str, model_name: str, device: str, compute_type: str, threads: int) -> None:
         from faster_whisper import WhisperModel

@@ -173,13 +173,14 @@ def decode_windows(model: Any, jobs: list[WindowJob]) -> list[WindowResult]:
     opts = transcription_options(tokenizer, options)
     fe = model.feature_extractor
     features, sizes, contents = [], [], []
+    frames = max(job.encoder_frames() for job in jobs)  # the scheduler batches equal lengths only
     for job in jobs:
         if job.features is None:  # a continuation window (same piece, later seek) has them already
             job.features = fe(job.samples)
         whole = job.features
         contents.append(whole.shape[-1] - 1)
-        sizes.append(min(fe.nb_max_frames, contents[-1] - job.seek))
-        features.append(pad_or_trim(whole[:, job.seek : job.seek + sizes[-1]]))
+        sizes.append(min(fe.nb_max_frames, frames, contents[-1] - job.seek))
+        features.append(pad_or_trim(whole[:, job.seek : job.seek + sizes[-1]], frames))
         del whole
     stacked = np.stack(features)
     encoded = _encode(model, stacked)  # kept alive: a CPU StorageView borrows its memory

@@ -37,10 +37,9 @@ from collections.abc import Iterable
 import numpy as np
 
 from subvox.asr.base import DecodeOptions, Segment, Word
-from subvox.asr.windows import WindowJob, WindowResult
+from subvox.asr.windows import HOP, WindowJob, WindowResult, encoder_frames
 
 SAMPLE_RATE = 16000
-HOP = 160  # samples per 10-ms frame
 GAP_S = 1.0  # silence between packed pieces (longer than subvox's 0.5-s piece cuts)
 WINDOW_S = 30.0
 
@@ -60,8 +59,8 @@ def choose(queue: Iterable[WindowJob], windows: int) -> list[list[WindowJob]]:
     skipped: set[tuple[int, int]] = set()
     key = None
     for job in queue:
-        key = job.key() if key is None else key
-        if job.key() != key:
+        key = job.batch_key() if key is None else key
+        if job.batch_key() != key:
             continue
         if job.pack is not None:  # its members lie together in the queue (Tails.release)
             mark = (id(job.owner), job.pack)
@@ -123,6 +122,15 @@ def failed(result: WindowResult, options: DecodeOptions) -> bool:
         return True
     quiet = silence is not None and (seg.no_speech_prob or 0.0) > silence
     return logprob is not None and (seg.avg_logprob or 0.0) < logprob and not quiet
+
+
+def packed_frames(parts: list[WindowJob]) -> int:
+    """The encoder length of the window ``pack`` makes of ``parts`` (each alone: its own)."""
+    if len(parts) == 1:
+        return encoder_frames(len(parts[0].samples) - parts[0].seek * HOP, parts[0].options.trim_windows)
+    gaps = int(GAP_S * SAMPLE_RATE) * (len(parts) - 1)
+    samples = sum(len(p.samples) - p.seek * HOP for p in parts) + gaps
+    return encoder_frames(samples, parts[0].options.trim_windows)
 
 
 def pack(parts: list[WindowJob]) -> tuple[WindowJob, list[int]]:
@@ -236,7 +244,7 @@ class Tails:
     def hold(self, job: WindowJob) -> None:
         """Keep a tail until its group's windows are all decoded (its features are made again,
         its window is formed anew)."""
-        job.features, job.pack = None, None
+        job.features, job.pack, job.frames = None, None, None
         self.held.setdefault(job.group, []).append(job)
 
     def release(self) -> list[WindowJob]:
@@ -246,8 +254,9 @@ class Tails:
         for group in [g for g in self.held if g < self.frontier and not self.in_flight.get(g)]:
             for window in first_fit(self.held.pop(group)):
                 self.packs += 1
+                frames = packed_frames(window)
                 for job in window:
-                    job.pack = self.packs
+                    job.pack, job.frames = self.packs, frames
                     self.sent(job)
                 out.extend(window)
         return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import replace
 from unittest.mock import ANY
 
 import numpy as np
@@ -191,19 +192,28 @@ def words(transcript: Transcript) -> list[Word]:
 
 @pytest.mark.slow
 def test_unpacked_batches_give_each_file_its_sequential_transcript_whatever_its_batch_mates(tiny, speech):
-    """``pack_pieces`` off: no piece shares a window with another file's, so a file's transcript
-    does not depend on which files share its batch (an interrupted run resumes to the same
-    bytes); with ``pack_tails`` off too every piece has a window of its own, and the transcript
-    is the sequential path's."""
+    """``pack_pieces`` off: no piece shares a window with another file's, and a window's encoder
+    length is its own (``trim_windows``), so a file's transcript does not depend on which files
+    share its batch (an interrupted run resumes to the same bytes); with ``pack_tails`` and
+    ``trim_windows`` off every piece has a 30-s window of its own, and the transcript is the
+    sequential path's."""
     names = [c.name for c in ENGLISH]
-    for tails in (False, True):
-        one = DecodeOptions(batch_size=1, pack_tails=tails)
-        alone = {n: unscheduled(transcribe_audio(tiny, speech[n], one)) for n in names}
-        assert why_sequential(tiny, DecodeOptions(batch_size=1, pack_tails=tails)) == (None if tails else ANY)
+    for tails, trim in ((False, False), (False, True), (True, True)):
+        one = DecodeOptions(batch_size=1, pack_tails=tails, trim_windows=trim)
+        assert why_sequential(tiny, one) == (None if tails else ANY)
+        if tails or not trim:  # batch size 1: the batched path (tails packed) or the sequential one
+            alone = {n: unscheduled(transcribe_audio(tiny, speech[n], one)) for n in names}
+        else:  # the sequential path reads 30-s windows: the reference is each file batched alone
+            alone = {
+                n: unscheduled(f.transcripts[0])
+                for n in names
+                for f in transcribe_files(tiny, [FileRequest(n, speech[n], replace(one, batch_size=4))], 4)
+            }
         for mates in (names, names[::-1], names[:2]):
-            requests = [FileRequest(n, speech[n], DecodeOptions(batch_size=4, pack_tails=tails)) for n in mates]
+            options = replace(one, batch_size=4)
+            requests = [FileRequest(n, speech[n], options) for n in mates]
             for f in transcribe_files(tiny, requests, 4):
-                assert unscheduled(f.transcripts[0]) == alone[f.key], (f.key, mates, tails)
+                assert unscheduled(f.transcripts[0]) == alone[f.key], (f.key, mates, tails, trim)
 
 
 class Stopping(Stub):
@@ -254,6 +264,53 @@ def test_tails_are_packed_within_their_file_the_same_whatever_the_batch(speech):
     assert words == sorted(words) and len(words) == len(
         [w for s in results[False, 4]["segments"] for w in s["words"]]
     ), "every piece's words, once, in order"
+
+
+class Trimming(Stopping):
+    """``Stopping`` on a backend whose encoder reads shorter windows: records every batch's encoder
+    lengths and checks each window's speech fits in its own."""
+
+    trims_windows = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lengths: list[list[int]] = []
+
+    def decode_windows(self, jobs: list[WindowJob]) -> list[WindowResult]:
+        self.lengths.append([j.encoder_frames() for j in jobs])
+        for j in jobs:
+            assert len(j.samples) // 160 - j.seek < j.encoder_frames() or j.encoder_frames() == 3000
+        return super().decode_windows(jobs)
+
+
+def test_windows_are_encoded_at_their_own_length_and_batched_with_their_equals(speech):
+    """``trim_windows``: a window with little speech left is encoded shorter, at a length from the
+    window alone (5-s steps, 2 s of padding at least); a batch never mixes lengths, a formed tail
+    window has one length for all its parts, and the transcript is the same for every batch size
+    and set of batch-mates."""
+    from subvox.asr.windows import encoder_frames
+
+    assert [encoder_frames(s * 16000, True) for s in (1, 3, 3.1, 8, 27.9, 28.1, 40)] == [
+        500, 500, 1000, 1000, 3000, 3000, 3000,
+    ]  # fmt: skip
+    assert encoder_frames(16000, False) == 3000
+    long = np.concatenate([speech[n] for n in sorted(speech)] * 2)
+    names = sorted(speech)
+    results = {}
+    for size, mates in ((1, ()), (3, names), (8, names[::-1])):
+        stub = Trimming()
+        requests = [FileRequest("long", long, DecodeOptions(batch_size=size))]
+        requests += [FileRequest(n, speech[n], DecodeOptions(batch_size=size)) for n in mates]
+        done = {f.key: f for f in transcribe_files(stub, requests, size)}
+        assert not any(f.error for f in done.values())
+        results[size] = unscheduled(done["long"].transcripts[0])
+        assert all(len(set(b)) == 1 for b in stub.lengths), stub.lengths
+        assert min(n for b in stub.lengths for n in b) < 3000, "short windows are trimmed"
+    assert results[1] == results[3] == results[8]
+    untrimmed = Trimming()
+    untrimmed.trims_windows = False  # a backend whose encoder reads 30 s only
+    assert not any(f.error for f in transcribe_files(untrimmed, [FileRequest("l", long, DecodeOptions())], 4))
+    assert {n for b in untrimmed.lengths for n in b} == {3000}
 
 
 @pytest.mark.slow
