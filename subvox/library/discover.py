@@ -3,7 +3,9 @@
 A *stem* is the input's path relative to ``input_dir`` without its extension
 (``a/b/clip.mp4`` -> ``a/b/clip``); outputs are ``OUTPUT/<stem>.srt`` etc. Two inputs
 that would share a stem (``clip.mp4`` and ``clip.mkv`` in one folder) both keep their
-extension in the stem instead (``clip.mp4``, ``clip.mkv``), so nothing is overwritten.
+extension in the stem instead (``clip.mp4``, ``clip.mkv``), so nothing is overwritten. So does
+an input named like another's per-language outputs (``clip.es.mp4`` beside ``clip.mp4``, whose
+Spanish subtitles are ``clip.es.srt``): its stem is ``clip.es.mp4``.
 
 File names are bytes on Linux. A name that is not valid UTF-8 (Latin-1 from an old NAS
 share, a zip archive) is read from its real bytes, but everything subvox writes about it
@@ -207,6 +209,10 @@ def scan_media(
     return Scan(assign_stems([rel for rel in files if wanted(rel)]), skipped)
 
 
+#: The last part of an output name that is a language (``clip.es.srt``, ``clip.en.vtt``)
+LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z]{2,4})?")
+
+
 def assign_stems(relpaths: list[str]) -> list[MediaItem]:
     """Give each relative path an output stem; keep the extension where stems would clash."""
     by_stem: dict[str, list[str]] = defaultdict(list)
@@ -214,7 +220,8 @@ def assign_stems(relpaths: list[str]) -> list[MediaItem]:
         by_stem[str(PurePosixPath(display_name(rel)).with_suffix(""))].append(rel)
     items = []
     for stem, rels in by_stem.items():
-        if len(rels) == 1:
+        base, _, tag = stem.rpartition(".")
+        if len(rels) == 1 and not (LANGUAGE_TAG.fullmatch(tag) and base in by_stem):
             items.append(MediaItem(stem=stem, relpath=rels[0]))
         else:
             items.extend(MediaItem(stem=display_name(rel), relpath=rel) for rel in rels)

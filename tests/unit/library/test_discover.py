@@ -93,6 +93,13 @@ def test_stems_that_would_collide_are_refused():
         assign_stems(["a.mp3", "a.wav", "a.mp3.flac"])
 
 
+def test_an_input_named_like_anothers_language_outputs_keeps_its_extension():
+    """talk.es.flac beside talk.flac: talk's Spanish subtitles are talk.es.srt, so talk.es.flac's
+    own subtitles must not be (found by a bug hunt: they were overwritten)."""
+    items = assign_stems(["talk.flac", "talk.es.flac", "solo.es.flac", "a/b.en.wav", "a/b.mp4", "v2.old.mp4"])
+    assert sorted(m.stem for m in items) == ["a/b", "a/b.en.wav", "solo.es", "talk", "talk.es.flac", "v2.old"]
+
+
 def test_assign_stems_is_injective():
     rels = ["a/clip.mp4", "a/clip.mkv", "a/clip.wav", "b/clip.mp4", "clip.mp4"]
     items = assign_stems(rels)
