@@ -199,7 +199,7 @@ def report_run(out, media):
         + (f"; {skipped} entries skipped (see {out}/skipped.tsv)" if skipped else "")
         + (f"; changed during the run: {len(changed.added)} added, {len(changed.replaced)} replaced, "
            f"{len(changed.removed)} removed (see {out}/changed.tsv; the next run takes them up)" if changed else "")
-        + f". This run: {layout.run_account(LAYOUT, REQUESTED, len(media), failed, RUN_START)}",
+        + f". This run: {layout.run_account(LAYOUT, REQUESTED, paths, done, failed, RUN_START)}",
         file=sys.stderr,
     )
     return failed

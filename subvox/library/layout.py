@@ -319,13 +319,28 @@ def dub_done(layout: Layout, stem: str, media: str) -> bool:
     return current and all(map(os.path.exists, outputs.values()))
 
 
+def _markers(layout: Layout, stem: str) -> list[str]:
+    """Every done-marker ``stem`` can have under this configuration."""
+    dubs = [layout.dub_marker(stem, lang) for lang in ("video", *dict(layout.fingerprints.target_dubs))]
+    return [layout.done_marker(stem), layout.dub_marker(stem), layout.translation_marker(stem), *dubs]
+
+
 def forget_done(layout: Layout, stem: str) -> None:
     """Drop ``stem``'s done-markers: its media changed while a job may have been reading it,
     so whatever was made is not trusted and the next run redoes the file."""
-    dubs = [layout.dub_marker(stem, lang) for lang in ("video", *dict(layout.fingerprints.target_dubs))]
-    for path in (layout.done_marker(stem), layout.dub_marker(stem), layout.translation_marker(stem), *dubs):
+    for path in _markers(layout, stem):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
+
+
+def worked_on(layout: Layout, stem: str, since: float) -> bool:
+    """Some stage finished ``stem`` at or after ``since`` (markers carry the media's mtime, see
+    ``stamp``; their ctime is when they were written)."""
+    for path in _markers(layout, stem):
+        with contextlib.suppress(OSError):
+            if os.stat(path).st_ctime >= since:
+                return True
+    return False
 
 
 def is_done(layout: Layout, stem: str, media: str) -> bool:
@@ -390,17 +405,17 @@ def batch_results_path(layout: Layout, batch: str) -> str:
     return f"{layout.work}/batch_results/{batch}.json"
 
 
-def run_account(layout: Layout, batches: list[str], total: int, failed: list[str], since: float | None = None) -> str:
-    """One line: files done / failed / skipped, hours of audio and real-time factor of this run.
-
-    ``failed`` names the inputs of ``failed.tsv``; a file can be both processed (its subtitles)
-    and failed (a later stage, such as its translation), so the rest is counted by name."""
-    processed: set[str] = set()
+def run_account(
+    layout: Layout, batches: list[str], paths: dict[str, str], done: set[str], failed: list[str], since: float
+) -> str:
+    """One line: files some stage finished in this run, failed, already done before it (``paths``:
+    stem -> media; ``done``: the stems done now), and the hours and real-time factor of what was
+    transcribed."""
     audio = seconds = 0.0
     for key in batches:
         path = batch_results_path(layout, key)
         with contextlib.suppress(OSError):
-            if since is not None and os.path.getmtime(path) < since:
+            if os.path.getmtime(path) < since:
                 continue  # left by an earlier run of the same batch
         try:
             with open(path, encoding="utf-8") as fh:
@@ -409,12 +424,11 @@ def run_account(layout: Layout, batches: list[str], total: int, failed: list[str
             continue
         for f in files:
             if f.get("status") == "done":
-                processed.add(f["source"])
                 audio += f.get("audio_s", 0.0)
                 seconds += f.get("prepare_s", 0.0) + f.get("transcribe_s", 0.0)
-    skipped = total - len(processed | set(failed))
+    worked = {s for s in paths if worked_on(layout, s, since)}
     rtf = f", real-time factor {seconds / audio:.3f}" if audio else ""
     return (
-        f"{len(processed)} files processed, {len(failed)} failed, {skipped} already done; "
+        f"{len(worked)} files processed, {len(failed)} failed, {len(done - worked)} already done; "
         f"{audio / 3600:.2f} h of audio{rtf}"
     )

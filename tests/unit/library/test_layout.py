@@ -116,19 +116,22 @@ def test_model_identity_does_not_change_when_a_model_is_staged(tmp_path):
     assert model_identity(str(folder)) == before and before["size"] == 4
 
 
-def test_the_run_account_counts_a_file_subtitled_then_failed_once(tmp_path):
-    """A file whose subtitles were made but whose translation failed is in both lists; the files
-    left for "already done" are counted by name (it once printed -1)."""
-    layout = Layout(str(tmp_path / "out"), FP, ("srt",), True)
+def test_the_run_account_counts_files_by_what_this_run_finished(tmp_path):
+    """Processed: a stage finished the file in this run (its done-marker was written since the
+    start); already done: done, but not by this run; a file can be processed and failed (its
+    translation, say). Unfinished files are neither (the account once called them done)."""
+    layout = Layout(str(tmp_path / "out"), FP, ("srt",), False)
+    paths = {s: str(tmp_path / f"{s}.wav") for s in ("old", "new", "cut", "bad")}
+    for p in paths.values():
+        open(p, "w").close()
+    mark_done(layout, "old", paths["old"])
+    time.sleep(0.05)
+    since = time.time()
+    mark_done(layout, "new", paths["new"])
     path = batch_results_path(layout, "k")
     os.makedirs(os.path.dirname(path))
-    files = [
-        {"source": "bad.mp3", "status": "failed"},
-        {"source": "a.wav", "status": "done", "audio_s": 10.0, "prepare_s": 0.5, "transcribe_s": 0.5},
-        {"source": "de.wav", "status": "done", "audio_s": 10.0, "prepare_s": 0.5, "transcribe_s": 0.5},
-    ]
     with open(path, "w", encoding="utf-8") as fh:
-        json.dump({"files": files}, fh)
-    line = run_account(layout, ["k"], 5, ["bad.mp3", "de.wav"])
-    assert line.startswith("2 files processed, 2 failed, 2 already done;"), line
+        json.dump({"files": [{"source": "new.wav", "status": "done", "audio_s": 10.0, "transcribe_s": 1.0}]}, fh)
+    line = run_account(layout, ["k"], paths, {"old", "new"}, ["bad.wav", "new.wav"], since)
+    assert line.startswith("1 files processed, 2 failed, 1 already done;"), line
     assert "real-time factor 0.100" in line
