@@ -8,12 +8,12 @@ from snakemake.exceptions import WorkflowError
 from subvox.config import load_schema, validate_config
 from subvox.errors import SubvoxError
 from subvox.library import layout, plan
-from subvox.library.discover import WORK_DIRNAME, scan_media
+from subvox.library.discover import WORK_DIRNAME, display_name, scan_media
 from subvox.library.failures import clear_failure, write_failed_tsv, write_skipped_tsv
 from subvox.models import store as subvox_models
 from subvox.revoice import profiles
 from subvox.revoice.cast import check_cast
-from subvox.subtitles.qa import write_summary
+from subvox.subtitles.qa import summary_sources, write_summary
 from subvox.translate.registry import check_config as check_translation
 from subvox.workflow import allocator
 
@@ -190,7 +190,8 @@ def report_run(out, media):
     failed = write_failed_tsv(out, [s for s in media if s not in done])  # their inputs
     skipped = write_skipped_tsv(out, SCAN.skipped)
     summary = f"{out}/summary.tsv"
-    if REQUESTED or not os.path.isfile(summary):
+    gone = os.path.isfile(summary) and summary_sources(summary) - {display_name(r) for r in media.values()}
+    if REQUESTED or not os.path.isfile(summary) or gone:  # gone: rows of files that left the library
         write_summary(summary, LAYOUT, media)
     print(
         f"subvox: {len(subtitled)} of {len(media)} files have subtitles; {dubbed}"

@@ -112,6 +112,12 @@ def summary_tsv(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
+def summary_sources(path: str) -> set[str]:
+    """The sources a written summary lists (one row each)."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        return {row["source"] for row in csv.DictReader(fh, delimiter="\t")}
+
+
 def write_summary(path: str, layout: Any, media: dict[str, str]) -> int:
     """Write the run summary from the per-file QA files on disk; returns the number of rows."""
     rows = []

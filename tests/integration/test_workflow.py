@@ -257,8 +257,11 @@ def test_second_run_does_nothing_and_a_new_file_runs_alone(runs, library):
         proc = snakemake(work)
         assert srt.is_file(), "a deleted output is made again"
         assert "1 files processed, 0 failed, 6 already done" in proc.stderr
+        assert "late arrival.ogg" in (out / "summary.tsv").read_text(encoding="utf-8")
     finally:
         new.unlink()
+    snakemake(work)  # nothing to do, but the summary loses the file that left (found by a bug hunt)
+    assert "late arrival.ogg" not in (out / "summary.tsv").read_text(encoding="utf-8")
 
 
 def test_transcription_jobs_run_on_jemalloc(run):

@@ -40,7 +40,7 @@ def write_report(path: str, files: list[tuple[str, str, str]], layout: Any, conf
     for name in ASSETS:
         write_text(os.path.join(pages, name), asset(name))
     records = collect(files, layout, conf)
-    rows, waveforms = [], 0
+    rows, waveforms, written = [], 0, set()
     for rec in records:
         link = None
         if rec.has_page:
@@ -49,11 +49,23 @@ def write_report(path: str, files: list[tuple[str, str, str]], layout: Any, conf
                 write_text(page, _page(rec, layout, page, pages, out_dir, conf, waveforms < conf["max_files"]))
                 link = href(page, out_dir)
                 waveforms += 1
+                written.add(os.path.normpath(page))
             except (OSError, ValueError, KeyError) as exc:  # this file's page only
                 log.warning("report: %s: no review page (%s: %s)", rec.source, type(exc).__name__, exc)
         rows.append(overview_row(rec, link))
     write_text(path, index_page(rows, records, conf["per_page"]))
+    _drop_stale_pages(pages, written)
     return records
+
+
+def _drop_stale_pages(pages: str, written: set[str]) -> None:
+    """Remove the pages of files that left the library (or lost their subtitles) since the last
+    report: nothing links to them any more."""
+    for folder, _, names in os.walk(pages):
+        for name in names:
+            path = os.path.normpath(os.path.join(folder, name))
+            if name.endswith(".html") and path not in written:
+                os.unlink(path)
 
 
 def _page(
