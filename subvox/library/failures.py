@@ -93,7 +93,7 @@ def write_skipped_tsv(output_dir: str | os.PathLike[str], skipped: list[Skipped]
 def report_failure(layout: Layout, item: Item, stage: str, exc: BaseException) -> dict[str, Any]:
     """Say why ``item`` failed (console, job log, failure marker) and give its batch-result row."""
     if isinstance(exc, SubvoxError):
-        reason = str(exc)
+        reason = str(exc).replace(item.media, item.relpath)  # as the library names it: reports move
     else:
         traceback.print_exc()
         reason = f"{item.relpath}: unexpected {type(exc).__name__}: {' '.join(str(exc).split())}"

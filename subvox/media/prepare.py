@@ -46,7 +46,7 @@ def prepare_one(
         if method != "off":
             vocals = stems_at(layout, info["sha256"], index, separation).vocals if method == "vocals" else None
             mix, below = audio_conf["enhance_mix"], audio_conf["enhance_below_snr_db"]
-            audio = enhanced(audio, audio_conf["sample_rate"], method, tmp, vocals, mix, below)
+            audio = enhanced(audio, audio_conf["sample_rate"], method, tmp, vocals, mix, below, item.relpath)
     info["extracted"] = {"audio_stream": index, **extracted}
     write_json(path, info)
     stamp(path, item.media)

@@ -131,7 +131,6 @@ class Spoken:
     placements: list[timing.Placement] = field(default_factory=list)
     spans: list[tuple[int, int]] = field(default_factory=list)  # samples of placed speech
     speaker_spans: dict[Any, list[tuple[int, int]]] = field(default_factory=dict)
-    synthesis_s: float = 0.0
     channels: int = 1
     background: Any = None  # the background stem (mix background)
     loudness: dict | None = None
@@ -147,7 +146,6 @@ def speak_cues(
     timeline = np.memmap(os.path.join(tmp, name), dtype=np.float32, mode="w+", shape=(max(n, 1),))[:n]
     out = Spoken(timeline)
     opts = timing.FitOptions.from_config(revoice)
-    t0 = time.perf_counter()
     for i, cue in enumerate(cues):
         text = spoken_text(cue)
         if not text:
@@ -166,7 +164,6 @@ def speak_cues(
         out.speaker_spans.setdefault(cue.speaker, []).append(out.spans[-1])
         if placement.overflow > 0.01:
             log.warning("%s: cue %d (%.2f s) overflows by %.2f s", label, i + 1, cue.start, placement.overflow)
-    out.synthesis_s = time.perf_counter() - t0
     return out
 
 
@@ -190,7 +187,6 @@ def dub_qa(source: str, language: str, mix_name: str, spoken: Spoken, src: Sourc
         "channels": spoken.channels,
         "samples": src.n,
         "duration": round(src.n / src.rate, 3),
-        "synthesis_s": round(spoken.synthesis_s, 3),
         **timing.stretch_summary(spoken.placements),
         "overflowing": [p.to_dict() for p in spoken.placements if p.overflow > 0.01],
     }

@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -91,7 +90,6 @@ def separate_item(
         return stems, read_json(stems.meta)
     separator = separator_of()
     rate, channels = separator.sample_rate, stream_channels(info, index)
-    t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="subvox-sep-", dir=tmpdir) as tmp:
         wav = os.path.join(tmp, "source.wav")
         extract_audio(item.media, wav, index, rate, channels)
@@ -99,7 +97,7 @@ def separate_item(
         write_stems(separator, source, stems, conf)
     meta = {"source": item.relpath, "sha256": info["sha256"], "audio_stream": index, "sample_rate": rate,
             "channels": channels, "frames": int(source.shape[0]), "separator": separator.identity(),
-            "separate_s": round(time.perf_counter() - t0, 3), **conf}  # fmt: skip
+            **conf}  # fmt: skip
     write_json(stems.meta, meta)
     return stems, meta
 

@@ -126,17 +126,19 @@ def enhanced(
     vocals_wav: str | None = None,
     mix: float = 1.0,
     below_snr_db: float | None = None,
+    label: str = "",
 ) -> Any:
     """The audio the models get with ``audio.enhance: method`` (``off``, or a file whose
-    estimated SNR is ``below_snr_db`` or more: ``audio`` itself), ``mix`` of it cleaned."""
+    estimated SNR is ``below_snr_db`` or more: ``audio`` itself), ``mix`` of it cleaned;
+    ``label`` names the file in the log."""
     if method == "off" or mix <= 0.0:
         return audio
     if below_snr_db is not None:
         snr = estimate_snr_db(audio, rate)
         if snr >= below_snr_db:
-            log.info("audio.enhance %s: not needed (estimated SNR %.1f dB >= %g)", method, snr, below_snr_db)
+            log.info("%s: audio.enhance %s not needed (estimated SNR %.1f dB >= %g)", label, method, snr, below_snr_db)
             return audio
-        log.info("audio.enhance %s: estimated SNR %.1f dB < %g, cleaning", method, snr, below_snr_db)
+        log.info("%s: audio.enhance %s, estimated SNR %.1f dB < %g: cleaning", label, method, snr, below_snr_db)
     dest = os.path.join(tmp, "enhanced.wav")
     if method == "vocals":
         if vocals_wav is None or not os.path.isfile(vocals_wav):

@@ -111,8 +111,9 @@ def test_failed_tsv_names_each_bad_file_with_stage_and_reason(library):
     assert rows["bad/truncated.mp4"]["reason"]
     assert "no audio stream" in rows["bad/zero.wav"]["reason"] or "zero samples" in rows["bad/zero.wav"]["reason"]
     assert all(r["stage"] == "prepare_audio" for r in rows.values())
-    for row in rows.values():
+    for name, row in rows.items():
         assert "\n" not in row["reason"]
+        assert name in row["reason"] and str(work) not in row["reason"], "named as in the library, not by path"
 
 
 def test_report_is_built_and_lists_the_failures(library):
