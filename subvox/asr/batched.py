@@ -63,6 +63,7 @@ from subvox.media.ffmpeg import release_map
 log = logging.getLogger("subvox")
 
 TAIL_REGIONS = 3  # regions whose tails are packed together (tiny.en, 10-min track: 35 windows -> 28)
+TRIM_FILES_S = 30.0  # files this short have their windows trimmed (trimmed_windows)
 
 
 @dataclass
@@ -139,7 +140,7 @@ class _Task:
                 r.language, r.probability = ("und", 0.0) if self.model.multilingual else ("en", 1.0)
         self.planned.append(r)
         add_span(self.spans, r)
-        trim = trimmed_windows(self.model, options)
+        trim = trimmed_windows(self.model, options) and len(self.request.audio) <= TRIM_FILES_S * SAMPLE_RATE
         piece = dataclasses.replace(
             options, vad=False, language=r.language, stop_tail_s=PIECE_TAIL_S, trim_windows=trim
         )
@@ -182,7 +183,10 @@ class _Task:
 def trimmed_windows(model: Transcriber, options: DecodeOptions) -> bool:
     """Whether short windows are encoded shorter (subvox.asr.windows): where the backend can, not
     with ``pack_pieces`` (packed windows are full), and with ``auto`` for English-only models only
-    (measured: no worse with tiny.en; with base, worse on short clips in other languages)."""
+    (measured: no worse with tiny.en; with base, worse on short clips in other languages). Only
+    files of at most ``TRIM_FILES_S`` are (``_Task._region``): a long file's few short windows
+    (tails) saved less encoder time than their own batches cost in beam search (10-min track,
+    batch 4: 16.4 s instead of 13.6)."""
     wanted = options.trim_windows is True or (options.trim_windows == "auto" and not model.multilingual)
     return wanted and not options.pack_pieces and getattr(model, "trims_windows", False)
 

@@ -284,33 +284,32 @@ class Trimming(Stopping):
 
 
 def test_windows_are_encoded_at_their_own_length_and_batched_with_their_equals(speech):
-    """``trim_windows``: a window with little speech left is encoded shorter, at a length from the
-    window alone (5-s steps, 2 s of padding at least); a batch never mixes lengths, a formed tail
-    window has one length for all its parts, and the transcript is the same for every batch size
-    and set of batch-mates."""
+    """``trim_windows``: a short file's window is encoded shorter, at a length from the window alone
+    (5-s steps, 2 s of padding at least); a batch never mixes lengths, and each file's transcript
+    is the same for every batch size and set of batch-mates. A long file keeps 30-s windows."""
     from subvox.asr.windows import encoder_frames
 
     assert [encoder_frames(s * 16000, True) for s in (1, 3, 3.1, 8, 27.9, 28.1, 40)] == [
         500, 500, 1000, 1000, 3000, 3000, 3000,
     ]  # fmt: skip
     assert encoder_frames(16000, False) == 3000
-    long = np.concatenate([speech[n] for n in sorted(speech)] * 2)
-    names = sorted(speech)
+    names = sorted(n for n in speech if len(speech[n]) <= 30 * 16000)
     results = {}
-    for size, mates in ((1, ()), (3, names), (8, names[::-1])):
+    for size, order in ((1, names), (3, names[::-1]), (8, names[1:] + names[:1])):
         stub = Trimming()
-        requests = [FileRequest("long", long, DecodeOptions(batch_size=size))]
-        requests += [FileRequest(n, speech[n], DecodeOptions(batch_size=size)) for n in mates]
+        requests = [FileRequest(n, speech[n], DecodeOptions(batch_size=size)) for n in order]
         done = {f.key: f for f in transcribe_files(stub, requests, size)}
         assert not any(f.error for f in done.values())
-        results[size] = unscheduled(done["long"].transcripts[0])
+        results[size] = {n: unscheduled(done[n].transcripts[0]) for n in names}
         assert all(len(set(b)) == 1 for b in stub.lengths), stub.lengths
         assert min(n for b in stub.lengths for n in b) < 3000, "short windows are trimmed"
     assert results[1] == results[3] == results[8]
-    untrimmed = Trimming()
-    untrimmed.trims_windows = False  # a backend whose encoder reads 30 s only
-    assert not any(f.error for f in transcribe_files(untrimmed, [FileRequest("l", long, DecodeOptions())], 4))
-    assert {n for b in untrimmed.lengths for n in b} == {3000}
+    long = np.concatenate([speech[n] for n in names] * 2)
+    for trims in (True, False):  # a long file; a backend whose encoder reads 30 s only
+        stub = Trimming()
+        stub.trims_windows = trims
+        assert not any(f.error for f in transcribe_files(stub, [FileRequest("l", long, DecodeOptions())], 4))
+        assert {n for b in stub.lengths for n in b} == {3000}
 
 
 @pytest.mark.slow
