@@ -67,6 +67,9 @@ class Fingerprints:
         return digest([self.dub, *self.target_dubs]) if self.target_dubs else self.dub
 
 
+RENDERING = ("formats", "speaker_labels", "sidecar")  # subtitle options that change how cues are written only
+
+
 def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fingerprints:
     """Fingerprints of the configuration sections that change outputs (not resources or paths)."""
     asr_conf = {k: v for k, v in config["asr"].items() if k not in ("download_root",)}
@@ -75,7 +78,10 @@ def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fing
     # options that shape nothing while their stage is off stay out, so adding them changed no fingerprint
     subtitles = {k: v for k, v in config["subtitles"].items() if speakers or k != "speaker_labels"}
     subs = digest({"asr": asr, "subtitles": subtitles, **({"speakers": speakers} if speakers else {})})
-    translation = _translation_digest(config, subs)
+    # which cues, not how they are written: what translations and dubs are made from
+    shaping = {k: v for k, v in subtitles.items() if k not in RENDERING}
+    cues = digest({"asr": asr, "cues": shaping, **({"speakers": speakers} if speakers else {})})
+    translation = _translation_digest(config, cues, subtitles.get("speaker_labels"))
     revoice = config.get("revoice", {})
     if not revoice.get("enabled"):
         return Fingerprints(asr, subs, speakers=speakers, translation=translation)
@@ -83,22 +89,23 @@ def fingerprints(config: dict[str, Any], model_identity: dict[str, Any]) -> Fing
     revoice = {k: v for k, v in revoice.items() if k not in drop}  # target dubs: their own fingerprints
     voices = [config["speakers"][k] for k in voice_keys(revoice)]
     dub = digest(
-        {"subs": subs, "revoice": revoice, "speaker": voices[0] if len(voices) == 1 else voices,
+        {"cues": cues, "revoice": revoice, "speaker": voices[0] if len(voices) == 1 else voices,
          **({"separation": config.get("separation")} if revoice["mix"] == "background" else {}),
          "reference": [_file_digest(v) for v in voices] if len(voices) > 1 else _file_digest(voices[0])}
     )  # fmt: skip
-    return Fingerprints(asr, subs, dub, speakers, translation, targets.dub_fingerprints(config, subs, model_identity))
+    return Fingerprints(asr, subs, dub, speakers, translation, targets.dub_fingerprints(config, cues, model_identity))
 
 
-def _translation_digest(config: dict[str, Any], subs: str) -> str:
-    """What shapes the translated subtitles: the subtitles, the ``translation`` options and the
-    identity of each local model (empty when no target is set)."""
+def _translation_digest(config: dict[str, Any], cues: str, labels: str | None) -> str:
+    """What shapes the translated subtitles: the cues, how speakers are labelled (the translated
+    SRT carries them), the ``translation`` options and the identity of each local model (empty
+    when no target is set)."""
     conf = config.get("translation") or {}
     if not conf.get("targets"):
         return ""
     conf = {k: v for k, v in conf.items() if k != "resources"}
     models = {k: model_identity(v) for k, v in sorted(conf.get("models", {}).items())}
-    return digest({"subs": subs, "translation": conf, "models": models})
+    return digest({"cues": cues, "labels": labels, "translation": conf, "models": models})
 
 
 def voice_keys(revoice: dict[str, Any]) -> list[str]:
@@ -333,12 +340,15 @@ def forget_done(layout: Layout, stem: str) -> None:
             os.unlink(path)
 
 
+FILE_CLOCK_SLACK_S = 0.05  # file times come from the kernel's coarse clock, a tick behind time.time()
+
+
 def worked_on(layout: Layout, stem: str, since: float) -> bool:
     """Some stage finished ``stem`` at or after ``since`` (markers carry the media's mtime, see
     ``stamp``; their ctime is when they were written)."""
     for path in _markers(layout, stem):
         with contextlib.suppress(OSError):
-            if os.stat(path).st_ctime >= since:
+            if os.stat(path).st_ctime >= since - FILE_CLOCK_SLACK_S:
                 return True
     return False
 

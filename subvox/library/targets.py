@@ -62,9 +62,10 @@ def _voice(config: dict[str, Any], lang: str) -> dict[str, Any]:
     return speaker
 
 
-def dub_fingerprints(config: dict[str, Any], subs: str, identity: Callable[[str], Any]) -> tuple[tuple[str, str], ...]:
-    """(language, fingerprint) of each dubbed translation target, in config order; ``subs`` is
-    the subtitles' fingerprint, ``identity`` how a local model is identified."""
+def dub_fingerprints(config: dict[str, Any], cues: str, identity: Callable[[str], Any]) -> tuple[tuple[str, str], ...]:
+    """(language, fingerprint) of each dubbed translation target, in config order; ``cues`` is
+    the fingerprint of the source cues (not of how they are written), ``identity`` how a local
+    model is identified."""
     langs = dubbed_targets(config)
     if not langs:
         return ()
@@ -74,7 +75,7 @@ def dub_fingerprints(config: dict[str, Any], subs: str, identity: Callable[[str]
     out = []
     for lang in langs:
         inputs = {
-            "subs": subs,
+            "cues": cues,
             "language": lang,
             "translation": _translation_inputs(config.get("translation") or {}, lang, identity),
             "revoice": revoice,

@@ -125,7 +125,7 @@ def test_the_run_account_counts_files_by_what_this_run_finished(tmp_path):
     for p in paths.values():
         open(p, "w").close()
     mark_done(layout, "old", paths["old"])
-    time.sleep(0.05)
+    time.sleep(0.3)
     since = time.time()
     mark_done(layout, "new", paths["new"])
     path = batch_results_path(layout, "k")
@@ -135,3 +135,24 @@ def test_the_run_account_counts_files_by_what_this_run_finished(tmp_path):
     line = run_account(layout, ["k"], paths, {"old", "new"}, ["bad.wav", "new.wav"], since)
     assert line.startswith("1 files processed, 2 failed, 1 already done;"), line
     assert "real-time factor 0.100" in line
+
+
+def test_how_cues_are_written_redoes_subtitles_only_not_dubs_or_translations():
+    """formats and speaker_labels change the subtitle files, not the cues dubs and translations
+    are made from (a bug hunt found a label change re-dubbing a whole library); max_cps does."""
+    base = {
+        "input_dir": "i",
+        "output_dir": "o",
+        "diarization": {"enabled": True},
+        "translation": {"targets": ["es"]},
+        "revoice": {"enabled": True, "targets": {"voices": {}}},
+    }
+
+    def fp(**subtitles):
+        return fingerprints(validate_config({**base, "subtitles": subtitles}), {"name": "m"})
+
+    plain, formats, labels, speed = fp(), fp(formats=["srt"]), fp(speaker_labels="name"), fp(max_cps=15)
+    assert formats.subs != plain.subs and labels.subs != plain.subs
+    assert formats.dub == labels.dub == plain.dub and formats.target_dubs == labels.target_dubs == plain.target_dubs
+    assert formats.translation == plain.translation != labels.translation, "translated SRT carries the labels"
+    assert speed.dub != plain.dub and speed.translation != plain.translation and speed.target_dubs != plain.target_dubs
