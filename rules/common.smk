@@ -13,6 +13,7 @@ from subvox.library.failures import clear_failure, write_failed_tsv, write_skipp
 from subvox.models import store as subvox_models
 from subvox.revoice import profiles
 from subvox.revoice.cast import check_cast
+from subvox.speakers.enroll import check_enroll
 from subvox.subtitles.qa import summary_sources, write_summary
 from subvox.translate.registry import check_config as check_translation
 from subvox.workflow import allocator
@@ -62,6 +63,12 @@ if REVOICE:
         check_cast(config)
         for _key in VOICE_KEYS:
             profiles.check_speaker(*profiles.selected(config, _key))
+    except SubvoxError as exc:
+        raise WorkflowError(str(exc)) from None
+
+if config["diarization"]["enabled"]:
+    try:  # a missing enrolled clip stops the run here, not after the library's other work
+        check_enroll(config["diarization"]["enroll"])
     except SubvoxError as exc:
         raise WorkflowError(str(exc)) from None
 

@@ -43,6 +43,14 @@ def speaker_voiceprints(analysis: Any, turns: list[Turn]) -> dict[str, np.ndarra
     return prints
 
 
+def check_enroll(enroll: dict[str, list[str]]) -> None:
+    """At start-up: every enrolled clip is a readable file (else one line naming it)."""
+    for name, clips in sorted(enroll.items()):
+        for clip in clips:
+            if not os.path.isfile(clip) or not os.access(clip, os.R_OK):
+                raise SubvoxError(f"diarization.enroll: {name}: {clip}: no such readable file")
+
+
 def enrolled_voiceprints(
     enroll: dict[str, list[str]], diarizer: Any, options: DiarizationOptions, workdir: str
 ) -> dict[str, np.ndarray]:

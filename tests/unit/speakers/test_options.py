@@ -66,3 +66,14 @@ def test_the_diarizer_hears_its_own_share_of_the_enhanced_signal_when_asked():
     assert turns_fp({"enhance": "vocals"}, {"enhance_mix": None}) == turns_fp({"enhance": "vocals"}, {})
     assert turns_fp({"enhance": "vocals"}, {"enhance_mix": 1.0}) != turns_fp({"enhance": "vocals"}, {})
     assert fingerprints(own_mix, {"name": "m"}).asr == fingerprints(asr_mix, {"name": "m"}).asr, "ASR untouched"
+
+
+def test_a_missing_enrolled_clip_is_named_at_start_up(tmp_path):
+    from subvox.errors import SubvoxError
+    from subvox.speakers.enroll import check_enroll
+
+    clip = tmp_path / "alice.wav"
+    clip.write_bytes(b"RIFF")
+    check_enroll({"alice": [str(clip)]})
+    with pytest.raises(SubvoxError, match="bob: .*nobody.wav: no such readable file"):
+        check_enroll({"alice": [str(clip)], "bob": [str(tmp_path / "nobody.wav")]})
