@@ -33,8 +33,9 @@ TRIM_MARGIN = 200  # ... with at least 2 s of padding after its speech
 
 
 def encoder_frames(samples: int, trim: bool) -> int:
-    """Frames the encoder reads for a window with ``samples`` of audio left in it."""
-    if not trim:
+    """Frames the encoder reads for a window with ``samples`` of audio left in it (``trim``: as the
+    scheduler resolved ``asr.trim_windows`` for its file; an unresolved ``auto`` reads 30 s)."""
+    if trim is not True:
         return FULL_FRAMES
     return min(FULL_FRAMES, -(-(samples // HOP + TRIM_MARGIN) // TRIM_STEP) * TRIM_STEP)
 

@@ -84,7 +84,8 @@ def test_stems_are_cached_per_source_and_made_by_the_separate_stage(run):
 def test_asr_heard_the_separated_voice_of_each_noisy_file(run):
     out, truths, _ = run
     logs = "".join(p.read_text() for p in (out / "_subvox" / "logs" / "subtitles").glob("*.log"))
-    assert logs.count("audio.enhance vocals: estimated SNR") == len(truths), logs
+    assert logs.count("audio.enhance vocals, estimated SNR") == len(truths), logs
     assert "not needed" not in logs
     for name in truths:
+        assert f"{name}.{SOURCES[name][2]}: audio.enhance vocals, estimated SNR" in logs, "the log names the file"
         assert (out / f"{name}.srt").read_text().strip(), name

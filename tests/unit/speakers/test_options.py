@@ -75,5 +75,5 @@ def test_a_missing_enrolled_clip_is_named_at_start_up(tmp_path):
     clip = tmp_path / "alice.wav"
     clip.write_bytes(b"RIFF")
     check_enroll({"alice": [str(clip)]})
-    with pytest.raises(SubvoxError, match="bob: .*nobody.wav: no such readable file"):
+    with pytest.raises(SubvoxError, match=r"bob: .*nobody\.wav: no such readable file"):
         check_enroll({"alice": [str(clip)], "bob": [str(tmp_path / "nobody.wav")]})
