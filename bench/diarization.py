@@ -22,12 +22,8 @@ Split: parameters were chosen with --grid on the TUNE files only (AMI trn01, 03,
 SIM 1-4); HELD-OUT files (AMI trn02, 04, 06, 08 and SIM 5-8) are reported separately.
 --known-count gives every file its reference speaker count (num_speakers), to see what the
 estimate costs; --oracle-vad its reference speech regions instead of Silero's, to see what speech
-detection costs (both are diagnostics, not results). --music-db lays subvox's deterministic synthetic
-music (subvox.soundtrack.synth) under every file, that many dB below its speech; --enhance gives the
-diarizer what the workflow's ``audio.enhance`` gives it (``vocals``: Spleeter's voice stem, made by the
-workflow's chunked separation from the file at 44.1 kHz; ``--enhance-mix`` and
-``--enhance-below-snr-db`` as ``audio.enhance_mix`` / ``enhance_below_snr_db``, the workflow's defaults
-unless given).
+detection costs (both are diagnostics, not results). --music-db, --under, --enhance: music or noise
+under every file, and what the workflow's audio.enhance then gives the diarizer (diarization_degrade.py).
 
 Printed: per file DER (pyannote.metrics DiarizationErrorRate(collar=0.5, skip_overlap=False):
 a forgiveness collar of +-0.25 s around reference boundaries, overlapped speech scored) with
@@ -126,44 +122,6 @@ def build_data(shared: Path, tmp: Path) -> list[dict[str, Any]]:
         split = "tune" if i < SIM_TUNE else "held-out"
         files.append({"id": uri, "set": "SIM", "split": split, "wav": tmp / f"{uri}.wav", "ref": turns})
     return files
-
-
-def degrade(
-    files: list[dict[str, Any]],
-    tmp: Path,
-    music_db: float | None,
-    method: str,
-    mix: float,
-    below: float | None,
-    under: str = "music",
-) -> None:
-    """Each file's WAV replaced by itself with music (or pink noise) under it (``music_db`` below its speech) and/or
-    by what ``audio.enhance: method`` gives the models, through the workflow's own functions."""
-    import soxr
-
-    from subvox.soundtrack import synth
-    from subvox.soundtrack.cache import Stems, write_stems
-    from subvox.soundtrack.enhance import enhanced
-    from subvox.soundtrack.registry import load_separator
-
-    separator = load_separator("spleeter") if method == "vocals" else None
-    for f in files:
-        samples = np.asarray(open_pcm(f["wav"])[0], dtype=np.float32) / 32768
-        if music_db is not None:
-            other = synth.music(samples.size, RATE) if under == "music" else synth.pink_noise(samples.size, 1)
-            samples = samples + synth.at_level(samples, other.mean(axis=1), music_db)
-        work = tmp / f"{f['id']}-degraded"
-        work.mkdir()
-        wav = work / "mix.wav"
-        write_wav(wav, to_int16(samples))
-        vocals = None
-        if separator is not None:
-            source = to_int16(np.repeat(soxr.resample(samples, RATE, separator.sample_rate)[:, None], 2, axis=1))
-            stems = Stems(str(work))
-            write_stems(separator, source, stems, {"chunk_s": 30, "overlap_s": 2})
-            vocals = stems.vocals
-        enhanced(open_pcm(wav)[0], RATE, method, str(work), vocals, mix, below)  # writes enhanced.wav if it cleans
-        f["wav"] = work / "enhanced.wav" if (work / "enhanced.wav").is_file() else wav
 
 
 def run_all(
@@ -427,6 +385,8 @@ def main() -> None:
             audio = load_config(REPO / "config" / "config.yaml")["audio"]
             mix = audio["enhance_mix"] if args.enhance_mix is None else args.enhance_mix
             below = audio["enhance_below_snr_db"] if args.enhance_below_snr_db is None else args.enhance_below_snr_db
+            from diarization_degrade import degrade
+
             degrade(files, tmp, args.music_db, args.enhance, mix, below, args.under)
             print(
                 f"{args.under} {args.music_db} dB under the speech; audio.enhance {args.enhance}, "

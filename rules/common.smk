@@ -7,7 +7,7 @@ from snakemake.exceptions import WorkflowError
 
 from subvox.config import load_schema, validate_config
 from subvox.errors import SubvoxError
-from subvox.library import layout, plan
+from subvox.library import account, layout, plan
 from subvox.library.discover import WORK_DIRNAME, display_name, scan_media
 from subvox.library.failures import clear_failure, write_failed_tsv, write_skipped_tsv
 from subvox.models import store as subvox_models
@@ -207,7 +207,7 @@ def report_run(out, media):
         + (f"; {skipped} entries skipped (see {out}/skipped.tsv)" if skipped else "")
         + (f"; changed during the run: {len(changed.added)} added, {len(changed.replaced)} replaced, "
            f"{len(changed.removed)} removed (see {out}/changed.tsv; the next run takes them up)" if changed else "")
-        + f". This run: {layout.run_account(LAYOUT, REQUESTED, paths, done, failed, RUN_START)}",
+        + f". This run: {account.run_account(LAYOUT, REQUESTED, paths, done, failed, RUN_START)}",
         file=sys.stderr,
     )
     return failed

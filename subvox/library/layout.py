@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import glob
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -326,7 +325,7 @@ def dub_done(layout: Layout, stem: str, media: str) -> bool:
     return current and all(map(os.path.exists, outputs.values()))
 
 
-def _markers(layout: Layout, stem: str) -> list[str]:
+def markers(layout: Layout, stem: str) -> list[str]:
     """Every done-marker ``stem`` can have under this configuration."""
     dubs = [layout.dub_marker(stem, lang) for lang in ("video", *dict(layout.fingerprints.target_dubs))]
     return [layout.done_marker(stem), layout.dub_marker(stem), layout.translation_marker(stem), *dubs]
@@ -335,22 +334,9 @@ def _markers(layout: Layout, stem: str) -> list[str]:
 def forget_done(layout: Layout, stem: str) -> None:
     """Drop ``stem``'s done-markers: its media changed while a job may have been reading it,
     so whatever was made is not trusted and the next run redoes the file."""
-    for path in _markers(layout, stem):
+    for path in markers(layout, stem):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
-
-
-FILE_CLOCK_SLACK_S = 0.05  # file times come from the kernel's coarse clock, a tick behind time.time()
-
-
-def worked_on(layout: Layout, stem: str, since: float) -> bool:
-    """Some stage finished ``stem`` at or after ``since`` (markers carry the media's mtime, see
-    ``stamp``; their ctime is when they were written)."""
-    for path in _markers(layout, stem):
-        with contextlib.suppress(OSError):
-            if os.stat(path).st_ctime >= since - FILE_CLOCK_SLACK_S:
-                return True
-    return False
 
 
 def is_done(layout: Layout, stem: str, media: str) -> bool:
@@ -413,32 +399,3 @@ def forget_batch(layout: Layout, batch: str) -> None:
 def batch_results_path(layout: Layout, batch: str) -> str:
     """Per-file results of the last run of a batch (read for the end-of-run account)."""
     return f"{layout.work}/batch_results/{batch}.json"
-
-
-def run_account(
-    layout: Layout, batches: list[str], paths: dict[str, str], done: set[str], failed: list[str], since: float
-) -> str:
-    """One line: files some stage finished in this run, failed, already done before it (``paths``:
-    stem -> media; ``done``: the stems done now), and the hours and real-time factor of what was
-    transcribed."""
-    audio = seconds = 0.0
-    for key in batches:
-        path = batch_results_path(layout, key)
-        with contextlib.suppress(OSError):
-            if os.path.getmtime(path) < since:
-                continue  # left by an earlier run of the same batch
-        try:
-            with open(path, encoding="utf-8") as fh:
-                files = json.load(fh)["files"]
-        except (OSError, ValueError):
-            continue
-        for f in files:
-            if f.get("status") == "done":
-                audio += f.get("audio_s", 0.0)
-                seconds += f.get("prepare_s", 0.0) + f.get("transcribe_s", 0.0)
-    worked = {s for s in paths if worked_on(layout, s, since)}
-    rtf = f", real-time factor {seconds / audio:.3f}" if audio else ""
-    return (
-        f"{len(worked)} files processed, {len(failed)} failed, {len(done - worked)} already done; "
-        f"{audio / 3600:.2f} h of audio{rtf}"
-    )

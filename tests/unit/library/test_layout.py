@@ -3,6 +3,7 @@ import os
 import time
 
 from subvox.config import validate_config
+from subvox.library.account import run_account
 from subvox.library.layout import (
     Fingerprints,
     Layout,
@@ -14,7 +15,6 @@ from subvox.library.layout import (
     mark_dubbed,
     model_identity,
     plan_batches,
-    run_account,
 )
 
 FP = Fingerprints("a" * 12, "b" * 12)
