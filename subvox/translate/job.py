@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from itertools import groupby
 from typing import Any
 
@@ -63,6 +64,8 @@ def translate_one(item: Item, layout: Layout, config: dict[str, Any], engines: E
     """Every target's subtitles for one subtitled file, then its done-marker."""
     if not subs_done(layout, item.stem, item.media):
         why = failure_reason(layout.out, item.stem)
+        if not why and os.path.exists(layout.outputs(item.stem)["json"]):  # made, then the media changed
+            why = "they were made from another version of the media file, changed during the run?"
         raise SubvoxError(f"{item.relpath}: no current subtitles ({why or 'the subtitles job did not finish'})")
     conf = config["subtitles"]
     labels = conf.get("speaker_labels", "dash")

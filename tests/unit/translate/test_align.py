@@ -106,3 +106,26 @@ def test_an_unspaced_target_is_cut_between_characters_and_uses_its_limits():
     cues, limits = translated_cues([s], "ja", {}, 5.0)
     assert limits["max_line_chars"] == 13 and " " not in cues[0].text
     assert translated_segments([Sentence([word("x", 0, 1)], "en")]) == [], "no translation, no segment"
+
+
+def test_subtitles_made_from_a_replaced_media_file_are_named_as_the_reason(tmp_path):
+    """A file replaced after its subtitles were made: its translation fails saying so, not that
+    the subtitles job did not finish (a bug hunt's misleading failed.tsv row)."""
+    import os
+
+    import pytest
+
+    from subvox.errors import SubvoxError
+    from subvox.library.layout import Fingerprints, Item, Layout
+    from subvox.translate.job import translate_one
+
+    layout = Layout(str(tmp_path / "out"), Fingerprints("a" * 12, "b" * 12), ("json",), False, targets=("es",))
+    media = tmp_path / "a.wav"
+    media.write_bytes(b"x")
+    item = Item(stem="a", media=str(media), relpath="a.wav")
+    with pytest.raises(SubvoxError, match="the subtitles job did not finish"):
+        translate_one(item, layout, {}, None)  # type: ignore[arg-type]
+    os.makedirs(tmp_path / "out")
+    (tmp_path / "out" / "a.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(SubvoxError, match="another version of the media file"):
+        translate_one(item, layout, {}, None)  # type: ignore[arg-type]
