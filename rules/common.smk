@@ -197,8 +197,8 @@ def report_run(out, media):
     failed = write_failed_tsv(out, [s for s in media if s not in done])  # their inputs
     skipped = write_skipped_tsv(out, SCAN.skipped)
     summary = f"{out}/summary.tsv"
-    gone = os.path.isfile(summary) and summary_sources(summary) - {display_name(r) for r in media.values()}
-    if REQUESTED or not os.path.isfile(summary) or gone:  # gone: rows of files that left the library
+    listed = {display_name(r) for r in media.values()}
+    if REQUESTED or not os.path.isfile(summary) or summary_sources(summary) - listed:  # or a file left
         write_summary(summary, LAYOUT, media)
     print(
         f"subvox: {len(subtitled)} of {len(media)} files have subtitles; {dubbed}"

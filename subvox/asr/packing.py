@@ -46,7 +46,7 @@ WINDOW_S = 30.0
 
 def seconds(job: WindowJob) -> float:
     """Audio left to decode in a job (from its seek on)."""
-    return (len(job.samples) - job.seek * HOP) / SAMPLE_RATE
+    return job.left() / SAMPLE_RATE
 
 
 def choose(queue: Iterable[WindowJob], windows: int) -> list[list[WindowJob]]:
@@ -125,12 +125,9 @@ def failed(result: WindowResult, options: DecodeOptions) -> bool:
 
 
 def packed_frames(parts: list[WindowJob]) -> int:
-    """The encoder length of the window ``pack`` makes of ``parts`` (each alone: its own)."""
-    if len(parts) == 1:
-        return encoder_frames(len(parts[0].samples) - parts[0].seek * HOP, parts[0].options.trim_windows)
+    """The encoder length of the window ``pack`` makes of ``parts``: their samples and the gaps."""
     gaps = int(GAP_S * SAMPLE_RATE) * (len(parts) - 1)
-    samples = sum(len(p.samples) - p.seek * HOP for p in parts) + gaps
-    return encoder_frames(samples, parts[0].options.trim_windows)
+    return encoder_frames(sum(p.left() for p in parts) + gaps, parts[0].options.trim_windows)
 
 
 def pack(parts: list[WindowJob]) -> tuple[WindowJob, list[int]]:
@@ -156,9 +153,7 @@ def unpack(
     reached (Whisper stopped before them): those are to be decoded again."""
     if len(parts) == 1:
         return [(parts[0], result)], []
-    bounds = [
-        (s / SAMPLE_RATE, (s + len(p.samples) - p.seek * HOP) / SAMPLE_RATE) for p, s in zip(parts, starts, strict=True)
-    ]
+    bounds = [(s / SAMPLE_RATE, (s + p.left()) / SAMPLE_RATE) for p, s in zip(parts, starts, strict=True)]
 
     def owner(t: float) -> int:
         return min(

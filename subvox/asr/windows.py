@@ -65,11 +65,15 @@ class WindowJob:
         o = self.options
         return (o.language, o.task, o.initial_prompt)
 
+    def left(self) -> int:
+        """Samples left to decode (from ``seek`` on)."""
+        return len(self.samples) - self.seek * HOP
+
     def encoder_frames(self) -> int:
         """How many frames of features the encoder reads for this window (module docstring)."""
         if self.frames is not None:
             return self.frames
-        return encoder_frames(len(self.samples) - self.seek * HOP, self.options.trim_windows)
+        return encoder_frames(self.left(), self.options.trim_windows)
 
     def batch_key(self) -> tuple[Any, ...]:
         """Windows with equal batch keys can share a batch: one prompt, one encoder length."""

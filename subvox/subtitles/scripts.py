@@ -35,14 +35,18 @@ _SPACELESS = (
 # never at the start of a line / never at the end of one
 NO_LINE_START = set("、。，．・：；？！）」』】〕〉》”’ー々ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ!),.:;?…")
 NO_LINE_END = set("（「『【〔〈《“‘(")
-_HIRAGANA = (0x3040, 0x309F)
+_HIRAGANA = ((0x3040, 0x309F),)
 _WORD_START = ((0x30A0, 0x30FF), (0x31F0, 0x31FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 
 
 def spaceless(ch: str) -> bool:
     """A character of a script written without spaces between words."""
+    return _within(ch, _SPACELESS)
+
+
+def _within(ch: str, blocks: tuple[tuple[int, int], ...]) -> bool:
     code = ord(ch)
-    return any(lo <= code <= hi for lo, hi in _SPACELESS)
+    return any(lo <= code <= hi for lo, hi in blocks)
 
 
 def inside_word(left: str, right: str) -> bool:
@@ -51,8 +55,7 @@ def inside_word(left: str, right: str) -> bool:
     Japanese phrase (hiragana, then a kanji or katakana word)."""
     if not (spaceless(left) and spaceless(right)) or not left.isalpha() or right in NO_LINE_END:
         return False
-    kana_end = _HIRAGANA[0] <= ord(left) <= _HIRAGANA[1]
-    return not (kana_end and any(lo <= ord(right) <= hi for lo, hi in _WORD_START))
+    return not (_within(left, _HIRAGANA) and _within(right, _WORD_START))
 
 
 def separator(previous: str, raw_word: str) -> str:
